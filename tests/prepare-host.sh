@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# prepare-host.sh — make this machine look like a normal distro for an unprivileged container user.
+# As root (idempotent): install every build and test dependency with apt, create the test user with
+# /etc/subuid and /etc/subgid ranges, make /dev/fuse and /dev/net/tun usable, give the user an
+# XDG_RUNTIME_DIR. As any other user: check the same things and say what is missing (exit 1 if any).
+set -euo pipefail
+
+user=${RT_TEST_USER:-rttest}
+
+build_pkgs=(meson ninja-build pkg-config g++ catch2 libfuse3-dev libseccomp-dev libcap-dev
+            nlohmann-json3-dev scdoc python3)
+test_pkgs=(bats rootlesskit slirp4netns fuse-overlayfs uidmap fuse3 iproute2 iputils-ping iperf3
+           ncat socat jq busybox-static util-linux procps passt podman runc hyperfine kmod attr
+           curl psmisc)
+
+missing=()
+note() { missing+=("$1"); echo "prepare-host: $1" >&2; }
+
+pkgs_missing() {
+    local p out=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+    done
+    echo "${out[@]:-}"
+}
+
+# The first free subordinate id range of `count` ids above 100000 that overlaps no existing one.
+free_subid_start() {
+    local count=$1 start=100000 changed=1
+    while [ $changed = 1 ]; do
+        changed=0
+        while IFS=: read -r _ s c; do
+            [ -n "${s:-}" ] || continue
+            if [ "$start" -lt $((s + c)) ] && [ $((start + count)) -gt "$s" ]; then
+                start=$((s + c)); changed=1
+            fi
+        done < <(cat /etc/subuid /etc/subgid 2>/dev/null)
+    done
+    echo "$start"
+}
+
+if [ "$(id -u)" = 0 ]; then
+    need=$(pkgs_missing "${build_pkgs[@]}" "${test_pkgs[@]}")
+    if [ -n "$need" ]; then
+        echo "prepare-host: installing: $need"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $need >/dev/null
+    fi
+    if ! id -u "$user" >/dev/null 2>&1; then
+        useradd --create-home --shell /bin/bash "$user"
+    fi
+    for f in /etc/subuid /etc/subgid; do
+        touch "$f"
+        if ! grep -q "^$user:" "$f"; then
+            echo "$user:$(free_subid_start 65536):65536" >>"$f"
+        fi
+    done
+    chmod 0666 /dev/fuse /dev/net/tun
+    uid=$(id -u "$user")
+    install -d -m 0700 -o "$user" -g "$(id -g "$user")" "/run/user/$uid"
+    # newuidmap/newgidmap must be setuid (or have file caps) for the user's namespaces.
+    for b in /usr/bin/newuidmap /usr/bin/newgidmap /usr/bin/fusermount3; do
+        [ -u "$b" ] || getcap "$b" 2>/dev/null | grep -q cap_set || chmod u+s "$b"
+    done
+    # fuse.conf: allow_other for the user's mounts where a test asks for it.
+    grep -q '^user_allow_other' /etc/fuse.conf 2>/dev/null || echo user_allow_other >>/etc/fuse.conf
+    echo "prepare-host: ready for user $user (uid $uid)"
+    exit 0
+fi
+
+# Unprivileged: report only.
+need=$(pkgs_missing "${build_pkgs[@]}" "${test_pkgs[@]}")
+[ -z "$need" ] || note "packages missing (run as root to install): $need"
+me=$(id -un)
+grep -q "^$me:" /etc/subuid 2>/dev/null || note "no /etc/subuid range for $me"
+grep -q "^$me:" /etc/subgid 2>/dev/null || note "no /etc/subgid range for $me"
+[ -r /dev/fuse ] && [ -w /dev/fuse ] || note "/dev/fuse is not read-writable for $me"
+[ -r /dev/net/tun ] && [ -w /dev/net/tun ] || note "/dev/net/tun is not read-writable for $me"
+[ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] || note "XDG_RUNTIME_DIR is not set to a directory"
+unshare -r true 2>/dev/null || note "unprivileged user namespaces are not available"
+[ ${#missing[@]} = 0 ] || exit 1
+echo "prepare-host: this user can run the integration suites"
