@@ -122,7 +122,7 @@ UniqueFd run_in_ns(const Target& target, const std::function<UniqueFd()>& fn) {
     return fd;
 }
 
-void run_in_ns(const Target& target, const std::function<void()>& fn) {
+void call_in_ns(const Target& target, const std::function<void()>& fn) {
     FdPair sp = socketpair_cloexec(SOCK_STREAM);
     pid_t pid = ::fork();
     if (pid < 0)

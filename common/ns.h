@@ -30,9 +30,9 @@ struct Target {
 /// `fn` returning an invalid fd is an error. Throws SysError.
 UniqueFd run_in_ns(const Target& target, const std::function<UniqueFd()>& fn);
 
-/// Forks a child that joins `target` and runs `fn`; returns its exit status (0 on success, the
-/// child's message in SysError otherwise). Throws SysError.
-void run_in_ns(const Target& target, const std::function<void()>& fn);
+/// Forks a child that joins `target` and runs `fn`; returns once it has finished. The child's
+/// exception becomes the parent's SysError with the child's text. Throws SysError.
+void call_in_ns(const Target& target, const std::function<void()>& fn);
 
 /// One line of /proc/PID/uid_map: inside, outside, count.
 struct IdMapEntry {
