@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# net.sh — iperf3 through slirpnet and through Debian's slirp4netns, side by side.
+# By hand, never in CI. Run as an unprivileged user with /dev/net/tun usable:
+#   bench/net.sh [SECONDS]          (env: SLIRPNET=path/to/slirpnet ORIG=/usr/bin/slirp4netns)
+# Prints Gbit/s for guest→host and host→guest at MTU 1500 and 65520, the ratio ours/original,
+# and a request/response figure: short TCP connections per second through 10.0.2.2.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+SECS=${1:-5}
+OURS=${SLIRPNET:-$here/build/slirpnet/slirpnet}
+ORIG=${ORIG:-/usr/bin/slirp4netns}
+for b in "$OURS" "$ORIG" iperf3 socat python3 unshare nsenter; do
+    command -v "$b" >/dev/null || { echo "missing: $b" >&2; exit 1; }
+done
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# run_one BINARY MTU MODE: prints one number (Gbit/s, or connections/s for MODE=crr).
+run_one() {
+    local bin=$1 mtu=$2 mode=$3 port ns sl srv ready
+    port=$((20000 + RANDOM % 20000))
+    ready=$(mktemp)
+    unshare --user --map-root-user --net sleep 600 & ns=$!; pids+=("$ns")
+    sleep 0.2
+    "$bin" -c --mtu "$mtu" -r 5 "$ns" tap0 5>"$ready" >/dev/null 2>&1 & sl=$!; pids+=("$sl")
+    for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
+    local in_ns=(nsenter --preserve-credentials -U -n -t "$ns")
+    if [ "$mode" = crr ]; then
+        socat TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo x' & srv=$!; pids+=("$srv")
+        sleep 0.2
+        "${in_ns[@]}" python3 - "$port" "$SECS" <<'PY'
+import socket, sys, time
+port, secs = int(sys.argv[1]), float(sys.argv[2])
+n, end = 0, time.time() + secs
+while time.time() < end:
+    s = socket.create_connection(("10.0.2.2", port))
+    s.recv(16)
+    s.close()
+    n += 1
+print(f"{n / secs:.0f}")
+PY
+    else
+        iperf3 -s -B 127.0.0.1 -p "$port" -1 >/dev/null 2>&1 & srv=$!; pids+=("$srv")
+        sleep 0.2
+        local r=()
+        [ "$mode" = h2g ] && r=(-R)
+        "${in_ns[@]}" iperf3 -c 10.0.2.2 -p "$port" -t "$SECS" "${r[@]}" -J |
+            python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]; print("%.2f" % (e["sum_received"]["bits_per_second"]/1e9))'
+    fi
+    kill "$sl" "$ns" "$srv" 2>/dev/null || true
+    wait "$sl" "$ns" "$srv" 2>/dev/null || true
+    rm -f "$ready"
+}
+
+printf '%-28s %12s %12s %8s\n' "path" "slirpnet" "slirp4netns" "ratio"
+for mtu in 1500 65520; do
+    for mode in g2h h2g; do
+        a=$(run_one "$OURS" "$mtu" "$mode")
+        b=$(run_one "$ORIG" "$mtu" "$mode")
+        label="$([ $mode = g2h ] && echo "guest→host" || echo "host→guest") MTU $mtu (Gbit/s)"
+        printf '%-28s %12s %12s %8s\n' "$label" "$a" "$b" "$(python3 -c "print(f'{$a/$b:.2f}x')")"
+    done
+done
+a=$(run_one "$OURS" 65520 crr)
+b=$(run_one "$ORIG" 65520 crr)
+printf '%-28s %12s %12s %8s\n' "TCP connect+req/resp (1/s)" "$a" "$b" "$(python3 -c "print(f'{$a/$b:.2f}x')")"

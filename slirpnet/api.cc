@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// api.cc — the slirp4netns API socket: add/list/remove_hostfwd over JSON on a Unix socket
+//
+// Theory of operation: one request per connection, as slirp4netns: the client writes a JSON
+// object (a trailing newline is fine), we answer with compact JSON without a newline, then shut
+// the connection down. Unlike slirp4netns (one blocking read that freezes the network), clients
+// are non-blocking: a request is answered as soon as the bytes read parse as JSON, at EOF, or
+// after api_timeout_ms, so an idle client never stalls traffic. Requests of 4096 bytes or more
+// get "too large message". Replies are byte-exact (contract §4.2), including the unwrapped
+// {"entries":[…]} list and the port quirks of §4.3 ((int) of a double, then truncated to 16 bits).
+// A missing proto is an error reply here (slirp4netns crashes).
+
+#include "slirpnet/api.h"
+
+#include "common/args.h"
+#include "common/error.h"
+
+#include <arpa/inet.h>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace slirp {
+
+namespace {
+
+using nlohmann::json;
+
+std::string err(const char* desc) {
+    return std::string("{\"error\":{\"desc\":\"bad request: ") + desc + "\"}}";
+}
+
+/// parson's json_object_get_number: the number, or 0 for anything else; then C's (int) cast.
+int get_int(const json& args, const char* key) {
+    auto it = args.find(key);
+    if (it == args.end() || !it->is_number())
+        return 0;
+    double d = it->get<double>();
+    if (!(d > -2147483648.0 && d < 2147483648.0))
+        return 0;
+    return static_cast<int>(d);
+}
+
+/// Missing or "" → `dflt`; an IPv4 string → it; anything else → nullopt.
+std::optional<uint32_t> get_addr(const json& args, const char* key, uint32_t dflt) {
+    auto it = args.find(key);
+    if (it == args.end() || !it->is_string())
+        return it == args.end() ? std::optional<uint32_t>(dflt) : std::nullopt;
+    const std::string& s = it->get_ref<const std::string&>();
+    if (s.empty())
+        return dflt;
+    in_addr a{};
+    if (inet_pton(AF_INET, s.c_str(), &a) != 1)
+        return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
+std::string ip_str(uint32_t a) {
+    in_addr x{htonl(a)};
+    char b[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &x, b, sizeof(b));
+    return b;
+}
+
+common::UniqueFd bind_forward(uint32_t addr, int port, bool udp) {
+    common::UniqueFd fd(
+        socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd)
+        return fd;
+    int one = 1;
+    (void)setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(addr);
+    sa.sin_port = htons(static_cast<uint16_t>(port)); // §4.3: 70000 listens on 4464
+    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)) != 0 ||
+        (!udp && listen(fd.get(), SOMAXCONN) != 0))
+        fd.reset();
+    return fd;
+}
+
+std::string add_hostfwd(Stack& st, const json& req) {
+    static const json empty = json::object();
+    auto ai = req.find("arguments");
+    const json& args = (ai != req.end() && ai->is_object()) ? *ai : empty;
+    auto pi = args.find("proto");
+    if (pi == args.end() || !pi->is_string() || (*pi != "tcp" && *pi != "udp"))
+        return err("add_hostfwd: bad arguments.proto");
+    bool udp = *pi == "udp";
+    auto host_addr = get_addr(args, "host_addr", 0);
+    if (!host_addr)
+        return err("add_hostfwd: bad arguments.host_addr");
+    int host_port = get_int(args, "host_port");
+    if (host_port == 0)
+        return err("add_hostfwd: bad arguments.host_port");
+    auto guest_addr = get_addr(args, "guest_addr", st.cfg.guest);
+    if (!guest_addr)
+        return err("add_hostfwd: bad arguments.guest_addr");
+    int guest_port = get_int(args, "guest_port");
+    if (guest_port == 0)
+        return err("add_hostfwd: bad arguments.guest_port");
+    Forward fw;
+    fw.fd = bind_forward(*host_addr, host_port, udp);
+    if (!fw.fd)
+        return err("add_hostfwd: slirp_add_hostfwd failed");
+    uint32_t idx = static_cast<uint32_t>(st.forwards.size());
+    if (!watch(st, fw.fd.get(), EPOLLIN, make_tag(udp ? Tag::fwd_udp : Tag::fwd_tcp, idx)))
+        return err("add_hostfwd: slirp_add_hostfwd failed");
+    fw.id = st.next_forward_id++;
+    fw.udp = udp;
+    fw.host_addr = *host_addr;
+    fw.host_port = host_port;
+    fw.guest_addr = *guest_addr;
+    fw.guest_port = guest_port;
+    st.forwards.push_back(std::move(fw));
+    return common::strprintf("{\"return\":{\"id\":%d}}", st.forwards.back().id);
+}
+
+std::string list_hostfwd(const Stack& st) {
+    std::string s = "{\"entries\":[";
+    bool first = true;
+    for (const Forward& f : st.forwards) {
+        if (!f.fd)
+            continue;
+        if (!first)
+            s += ',';
+        first = false;
+        s += common::strprintf("{\"id\":%d,\"proto\":\"%s\",\"host_addr\":\"%s\",\"host_port\":%d,"
+                               "\"guest_addr\":\"%s\",\"guest_port\":%d}",
+                               f.id, f.udp ? "udp" : "tcp", ip_str(f.host_addr).c_str(),
+                               f.host_port, ip_str(f.guest_addr).c_str(), f.guest_port);
+    }
+    return s + "]}";
+}
+
+std::string remove_hostfwd(Stack& st, const json& req) {
+    auto ai = req.find("arguments");
+    if (ai == req.end() || !ai->is_object())
+        return err("remove_hostfwd: bad arguments.id");
+    auto ii = ai->find("id");
+    if (ii == ai->end() || !ii->is_number())
+        return err("remove_hostfwd: bad arguments.id");
+    int id = static_cast<int>(ii->get<double>());
+    for (Forward& f : st.forwards) {
+        if (f.id == id && f.fd) {
+            for (UdpFlow& fl : st.udp.flows) // flows replying through this socket end with it
+                if (fl.used && fl.fwd_fd == f.fd.get()) {
+                    fl.used = false;
+                    fl.fwd_fd = -1;
+                }
+            f.fd.reset(); // the slot stays: epoll tags index st.forwards
+            return "{\"return\":{}}";
+        }
+    }
+    return err("remove_hostfwd: bad arguments.id");
+}
+
+} // namespace
+
+std::string api_handle(Stack& st, std::string_view request) noexcept try {
+    if (request.size() >= api_max_request)
+        return err("too large message");
+    json req = json::parse(request, nullptr, false);
+    if (req.is_discarded())
+        return err("cannot parse JSON");
+    if (!req.is_object())
+        return err("json_object() failed");
+    auto ei = req.find("execute");
+    if (ei == req.end() || !ei->is_string())
+        return err("no execute found");
+    const std::string& ex = ei->get_ref<const std::string&>();
+    if (ex == "add_hostfwd")
+        return add_hostfwd(st, req);
+    if (ex == "list_hostfwd")
+        return list_hostfwd(st);
+    if (ex == "remove_hostfwd")
+        return remove_hostfwd(st, req);
+    return err("unknown execute");
+} catch (...) {
+    return "{\"error\":{\"desc\":\"internal error\"}}";
+}
+
+Api::Api(Stack& st, std::string path) : st_(st), path_(std::move(path)) {
+    sockaddr_un sa{};
+    if (path_.size() >= sizeof(sa.sun_path))
+        throw common::UsageError("the specified API socket path is too long (>= 108)");
+    (void)::unlink(path_.c_str());
+    listen_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!listen_)
+        common::throw_errno("api_socket: socket");
+    sa.sun_family = AF_UNIX;
+    std::memcpy(sa.sun_path, path_.c_str(), path_.size());
+    if (bind(listen_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)) != 0)
+        common::throw_errno("api_socket: bind");
+    if (listen(listen_.get(), SOMAXCONN) != 0)
+        common::throw_errno("api_socket: listen");
+    clients_.resize(api_max_clients);
+}
+
+Api::~Api() = default;
+
+void Api::unlink_path() noexcept { (void)::unlink(path_.c_str()); }
+
+void Api::on_listen() noexcept {
+    while (true) {
+        common::UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!c)
+            return;
+        size_t i = 0;
+        while (i < clients_.size() && clients_[i].fd)
+            ++i;
+        if (i == clients_.size())
+            continue; // too many clients: drop this one
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.u64 = make_tag(Tag::api_conn, static_cast<uint32_t>(i));
+        if (epoll_ctl(st_.epoll.get(), EPOLL_CTL_ADD, c.get(), &ev) != 0)
+            continue;
+        clients_[i].fd = std::move(c);
+        clients_[i].buf.clear();
+        clients_[i].deadline = monotonic_ms() + api_timeout_ms;
+    }
+}
+
+void Api::finish(Client& c) noexcept {
+    std::string reply = api_handle(st_, c.buf);
+    (void)send(c.fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)shutdown(c.fd.get(), SHUT_RDWR);
+    c.fd.reset();
+    c.buf.clear();
+}
+
+void Api::on_client(uint32_t idx, uint32_t /*events*/) noexcept {
+    if (idx >= clients_.size() || !clients_[idx].fd)
+        return;
+    Client& c = clients_[idx];
+    char buf[api_max_request];
+    while (true) {
+        ssize_t n = recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0) {
+            c.buf.append(buf, static_cast<size_t>(n));
+            if (c.buf.size() >= api_max_request)
+                return finish(c);
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EINTR))
+            return finish(c); // EOF: answer whatever arrived
+        break;
+    }
+    if (!c.buf.empty() && nlohmann::json::accept(c.buf))
+        finish(c);
+}
+
+void Api::timer() noexcept {
+    uint64_t now = monotonic_ms();
+    for (Client& c : clients_)
+        if (c.fd && now >= c.deadline)
+            finish(c);
+}
+
+} // namespace slirp

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// dns.cc — the host resolver behind the DNS address: first IPv4 nameserver of resolv.conf
+//
+// Theory of operation: DNS is not proxied; it is UDP/TCP NAT from DNS:53 to the resolver
+// (translate_out in stack.cc), so this file only finds the resolver. Like libslirp: lines
+// "nameserver<blanks><addr>[%scope]", the first IPv4 one wins, search/options ignored. The file
+// is re-read when its (dev, ino, size, mtime) changes, checked at most once a second, so a
+// resolv.conf rewritten by NetworkManager takes effect. Loopback resolvers work (127.0.0.53).
+
+#include "slirpnet/stack/stack.h"
+
+#include <arpa/inet.h>
+#include <cstdio>
+#include <string>
+#include <sys/stat.h>
+
+namespace slirp::dns {
+
+uint32_t parse_resolv_conf(std::string_view text) noexcept {
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        std::string_view line = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+        pos = eol == std::string_view::npos ? text.size() : eol + 1;
+        constexpr std::string_view kw = "nameserver";
+        if (line.substr(0, kw.size()) != kw || line.size() == kw.size() ||
+            (line[kw.size()] != ' ' && line[kw.size()] != '\t'))
+            continue;
+        line.remove_prefix(kw.size());
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+            line.remove_prefix(1);
+        size_t end = line.find_first_of(" \t\r%#;");
+        std::string addr(line.substr(0, end));
+        in_addr a{};
+        if (inet_pton(AF_INET, addr.c_str(), &a) == 1)
+            return ntohl(a.s_addr);
+    }
+    return 0;
+}
+
+void refresh(Stack& st) noexcept {
+    const char* path = st.cfg.resolv_conf;
+    if (path == nullptr)
+        return;
+    static struct stat last {};
+    static uint64_t checked_ms = 0;
+    if (checked_ms != 0 && st.now_ms - checked_ms < 1000)
+        return;
+    checked_ms = st.now_ms == 0 ? 1 : st.now_ms;
+    struct stat s {};
+    if (stat(path, &s) != 0)
+        return;
+    if (s.st_dev == last.st_dev && s.st_ino == last.st_ino && s.st_size == last.st_size &&
+        s.st_mtim.tv_sec == last.st_mtim.tv_sec && s.st_mtim.tv_nsec == last.st_mtim.tv_nsec)
+        return;
+    last = s;
+    FILE* f = std::fopen(path, "re");
+    if (f == nullptr)
+        return;
+    char buf[8192];
+    size_t n = std::fread(buf, 1, sizeof(buf), f);
+    std::fclose(f);
+    st.cfg.dns_server = parse_resolv_conf(std::string_view(buf, n));
+}
+
+} // namespace slirp::dns

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// ether.cc — Ethernet demux of guest frames and framing of replies
+#include "slirpnet/stack/stack.h"
+
+#include <cstring>
+#include <net/ethernet.h>
+
+namespace slirp::ether {
+
+void input(Stack& st, std::span<const std::byte> frame) noexcept {
+    ++st.cnt.frames_in;
+    PacketView p(frame);
+    auto eth = p.pull<EthHeader>();
+    if (!eth) {
+        ++st.cnt.malformed;
+        return;
+    }
+    if (eth->src[0] & 1) { // a multicast source address is never valid
+        ++st.cnt.malformed;
+        return;
+    }
+    // The guest's MAC: the source of whatever it sends (libslirp learns it the same way).
+    std::memcpy(st.guest_mac.data(), eth->src, 6);
+    st.guest_mac_known = true;
+    switch (eth->type.host()) {
+    case ETHERTYPE_ARP:
+        arp::input(st, p);
+        break;
+    case ETHERTYPE_IP:
+        ipv4::input(st, p);
+        break;
+    default: // IPv6 is not enabled (--enable-ipv6 is refused), LLDP, …
+        ++st.cnt.unsupported;
+        break;
+    }
+}
+
+void output(Stack& st, FrameBuf& f, const common::Mac& src, uint16_t ethertype) noexcept {
+    EthHeader eth{};
+    if (st.guest_mac_known)
+        std::memcpy(eth.dst, st.guest_mac.data(), 6);
+    else
+        std::memset(eth.dst, 0xff, 6);
+    std::memcpy(eth.src, src.data(), 6);
+    eth.type = Be16::from_host(ethertype);
+    if (!f.push(eth))
+        return;
+    ++st.cnt.frames_out;
+    st.sink.send(f.data());
+}
+
+} // namespace slirp::ether

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// icmp4.cc — ICMP echo for the gateway and DNS addresses, ICMP errors to the guest
+//
+// Theory of operation: echo requests to the gateway or DNS address are answered here, with the
+// request's id, sequence and payload (RFC 792), as libslirp does (even with
+// --disable-host-loopback). Echo to other addresses would need host ping sockets, which this
+// machine class does not allow unprivileged (ping_group_range "1 0"): they are dropped and
+// counted. Errors we generate (net/port unreachable) quote the original IP header plus 8 bytes
+// (RFC 792) and never answer an ICMP error (RFC 1122 §3.2.2).
+
+#include "slirpnet/stack/checksum.h"
+#include "slirpnet/stack/stack.h"
+
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+
+namespace slirp::icmp4 {
+
+void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
+    auto body = p.rest();
+    auto h = p.peek<IcmpHeader>();
+    if (!h || csum::finish(body) != 0) {
+        ++st.cnt.malformed;
+        return;
+    }
+    uint32_t dst = ip.dst.host();
+    if (h->type != ICMP_ECHO || h->code != 0) {
+        ++st.cnt.unsupported;
+        return;
+    }
+    if (dst != st.cfg.gw && dst != st.cfg.dns) {
+        ++st.cnt.no_route;
+        return;
+    }
+    FrameBuf& f = st.out;
+    f.reset();
+    IcmpHeader r = *h;
+    r.type = ICMP_ECHOREPLY;
+    r.csum = Be16{};
+    f.append_struct(r);
+    f.append(body.subspan(sizeof(IcmpHeader)));
+    uint16_t c = csum::finish(f.data());
+    r.csum = Be16::from_host(c);
+    std::memcpy(f.mutable_data().data() + 2, &r.csum, 2);
+    ipv4::output(st, f, dst, ip.src.host(), IPPROTO_ICMP, 255); // libslirp answers with ttl=255
+}
+
+void send_error(Stack& st, uint8_t type, uint8_t code, std::span<const std::byte> orig) noexcept {
+    auto oh = PacketView(orig).peek<Ipv4Header>();
+    if (!oh || oh->proto == IPPROTO_ICMP)
+        return;
+    size_t ihl = size_t{oh->ver_ihl & 0x0fu} * 4;
+    FrameBuf& f = st.out;
+    f.reset();
+    IcmpHeader h{};
+    h.type = type;
+    h.code = code;
+    f.append_struct(h);
+    f.append(orig.first(std::min(orig.size(), ihl + 8)));
+    Be16 c = Be16::from_host(csum::finish(f.data()));
+    std::memcpy(f.mutable_data().data() + 2, &c, 2);
+    ipv4::output(st, f, st.cfg.gw, oh->src.host(), IPPROTO_ICMP);
+}
+
+} // namespace slirp::icmp4

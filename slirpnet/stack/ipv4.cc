@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// ipv4.cc — IPv4 validation and demux of guest datagrams, header building for replies
+//
+// Theory of operation: every guest datagram is checked before anything looks at its payload:
+// version 4, IHL ≥ 5, total length within the frame and ≥ IHL, a correct header checksum
+// (RFC 791 §3.1, RFC 1071). Frames failing a check are dropped and counted as malformed.
+// Fragments are dropped and counted as unsupported: the guest's MTU equals ours, so a sane
+// guest does not fragment (libslirp reassembles; reassembly was its worst CVE source).
+// Options are skipped. Outgoing datagrams get TTL 64 (255 for our own echo replies, as
+// libslirp) and a fresh ID; DF is not set.
+
+#include "slirpnet/stack/checksum.h"
+#include "slirpnet/stack/stack.h"
+
+#include <net/ethernet.h>
+#include <netinet/in.h>
+
+namespace slirp::ipv4 {
+
+void input(Stack& st, PacketView p) noexcept {
+    auto ip = p.peek<Ipv4Header>();
+    if (!ip || (ip->ver_ihl >> 4) != 4) {
+        ++st.cnt.malformed;
+        return;
+    }
+    size_t ihl = size_t{ip->ver_ihl & 0x0fu} * 4;
+    size_t total = ip->total_len.host();
+    if (ihl < sizeof(Ipv4Header) || total < ihl || !p.truncate(total)) {
+        ++st.cnt.malformed;
+        return;
+    }
+    if (csum::finish(p.rest().first(ihl)) != 0) {
+        ++st.cnt.malformed;
+        return;
+    }
+    if ((ip->frag.host() & 0x3fff) != 0) { // MF set or a non-zero offset
+        ++st.cnt.unsupported;
+        return;
+    }
+    st.cur_datagram = p.rest();
+    (void)p.skip(ihl);
+    switch (ip->proto) {
+    case IPPROTO_ICMP:
+        icmp4::input(st, *ip, p);
+        break;
+    case IPPROTO_UDP:
+        udp::input(st, *ip, p);
+        break;
+    case IPPROTO_TCP:
+        tcp::input(st, *ip, p);
+        break;
+    default:
+        ++st.cnt.unsupported;
+        break;
+    }
+}
+
+void output(Stack& st, FrameBuf& f, uint32_t src, uint32_t dst, uint8_t proto,
+            uint8_t ttl) noexcept {
+    static uint16_t next_id = 1;
+    Ipv4Header ip{};
+    ip.ver_ihl = 0x45;
+    ip.total_len = Be16::from_host(static_cast<uint16_t>(f.size() + sizeof(Ipv4Header)));
+    ip.id = Be16::from_host(next_id++);
+    ip.ttl = ttl;
+    ip.proto = proto;
+    ip.src = Be32::from_host(src);
+    ip.dst = Be32::from_host(dst);
+    ip.csum = Be16::from_host(
+        csum::finish(std::as_bytes(std::span<const Ipv4Header, 1>(&ip, 1))));
+    if (!f.push(ip))
+        return;
+    ether::output(st, f, src == st.cfg.dns ? st.cfg.dns_mac : st.cfg.gw_mac, ETHERTYPE_IP);
+}
+
+} // namespace slirp::ipv4

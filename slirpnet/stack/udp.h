@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// udp.h — UDP flows: one connected host socket per guest 4-tuple, plus forwarded-port replies
+#pragma once
+
+#include "common/unique_fd.h"
+#include "slirpnet/stack/packet.h"
+#include "slirpnet/stack/wire.h"
+
+#include <cstdint>
+#include <netinet/in.h>
+#include <vector>
+
+namespace slirp {
+
+struct Stack;
+
+// clang-format off
+inline constexpr size_t max_udp_flows = 1024;        ///< host sockets for guest UDP flows
+inline constexpr uint64_t udp_expiry_ms = 240'000;   ///< libslirp's UDP flow expiry
+inline constexpr uint64_t udp_dns_expiry_ms = 10'000;///< port 53 flows expire sooner (libslirp)
+// clang-format on
+
+struct UdpFlow {
+    bool used = false;
+    uint32_t gaddr = 0; ///< guest side, host order
+    uint16_t gport = 0;
+    uint32_t raddr = 0; ///< remote as the guest sees it
+    uint16_t rport = 0;
+    common::UniqueFd fd; ///< our connected socket; empty for a forwarded-port flow
+    int fwd_fd = -1;     ///< borrowed listener of a UDP forward (replies go out with sendto)
+    sockaddr_in peer{};  ///< the forward's client
+    uint64_t last_ms = 0;
+    uint64_t expiry_ms = udp_expiry_ms;
+};
+
+struct UdpTable {
+    UdpTable() : flows(max_udp_flows) {}
+    std::vector<UdpFlow> flows; ///< fixed size, allocated once
+};
+
+namespace udp {
+void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept;
+/// Sends a UDP datagram to the guest.
+void output(Stack& st, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+            std::span<const std::byte> payload) noexcept;
+/// Sends a UDP datagram to the guest whose payload is already in st.out.
+void send_built(Stack& st, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport) noexcept;
+/// A flow socket (or a forward's socket) is readable.
+void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept;
+void fwd_event(Stack& st, uint32_t fwd_idx) noexcept;
+void expire(Stack& st) noexcept;
+} // namespace udp
+
+namespace dhcp4 {
+/// Answers a DHCPDISCOVER/REQUEST carried in `p` (UDP payload) from the guest MAC `src_mac`.
+void input(Stack& st, PacketView p) noexcept;
+} // namespace dhcp4
+
+} // namespace slirp

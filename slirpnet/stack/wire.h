@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// wire.h — on-the-wire header layouts with network-order field types (STYLE.md B8)
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+namespace slirp {
+
+/// A 16-bit field stored in network order; converts only explicitly.
+struct Be16 {
+    uint16_t raw = 0;
+    static constexpr Be16 from_host(uint16_t v) noexcept {
+        return Be16{std::endian::native == std::endian::little ? __builtin_bswap16(v) : v};
+    }
+    constexpr uint16_t host() const noexcept {
+        return std::endian::native == std::endian::little ? __builtin_bswap16(raw) : raw;
+    }
+    friend constexpr bool operator==(Be16 a, Be16 b) noexcept { return a.raw == b.raw; }
+};
+
+/// A 32-bit field stored in network order.
+struct Be32 {
+    uint32_t raw = 0;
+    static constexpr Be32 from_host(uint32_t v) noexcept {
+        return Be32{std::endian::native == std::endian::little ? __builtin_bswap32(v) : v};
+    }
+    constexpr uint32_t host() const noexcept {
+        return std::endian::native == std::endian::little ? __builtin_bswap32(raw) : raw;
+    }
+    friend constexpr bool operator==(Be32 a, Be32 b) noexcept { return a.raw == b.raw; }
+};
+
+using MacBytes = uint8_t[6];
+
+struct EthHeader {
+    uint8_t dst[6];
+    uint8_t src[6];
+    Be16 type;
+};
+static_assert(sizeof(EthHeader) == 14);
+
+struct ArpPacket {
+    Be16 htype;
+    Be16 ptype;
+    uint8_t hlen;
+    uint8_t plen;
+    Be16 op;
+    uint8_t sha[6];
+    uint8_t spa[4];
+    uint8_t tha[6];
+    uint8_t tpa[4];
+};
+static_assert(sizeof(ArpPacket) == 28);
+
+struct Ipv4Header {
+    uint8_t ver_ihl;
+    uint8_t tos;
+    Be16 total_len;
+    Be16 id;
+    Be16 frag; // flags + fragment offset
+    uint8_t ttl;
+    uint8_t proto;
+    Be16 csum;
+    Be32 src;
+    Be32 dst;
+};
+static_assert(sizeof(Ipv4Header) == 20);
+
+struct UdpHeader {
+    Be16 sport;
+    Be16 dport;
+    Be16 len;
+    Be16 csum;
+};
+static_assert(sizeof(UdpHeader) == 8);
+
+struct IcmpHeader {
+    uint8_t type;
+    uint8_t code;
+    Be16 csum;
+    Be16 id; // echo; "unused" for errors
+    Be16 seq;
+};
+static_assert(sizeof(IcmpHeader) == 8);
+
+struct TcpHeader {
+    Be16 sport;
+    Be16 dport;
+    Be32 seq;
+    Be32 ack;
+    uint8_t off; // data offset in the high nibble
+    uint8_t flags;
+    Be16 win;
+    Be16 csum;
+    Be16 urg;
+};
+static_assert(sizeof(TcpHeader) == 20);
+
+/// BOOTP fixed part plus the DHCP magic cookie (RFC 2131 §2).
+struct DhcpHeader {
+    uint8_t op;
+    uint8_t htype;
+    uint8_t hlen;
+    uint8_t hops;
+    Be32 xid;
+    Be16 secs;
+    Be16 flags;
+    Be32 ciaddr;
+    Be32 yiaddr;
+    Be32 siaddr;
+    Be32 giaddr;
+    uint8_t chaddr[16];
+    uint8_t sname[64];
+    uint8_t file[128];
+    Be32 magic;
+};
+static_assert(sizeof(DhcpHeader) == 240);
+
+// clang-format off
+inline constexpr uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_psh = 0x08,
+                         tcp_ack = 0x10;
+// clang-format on
+
+} // namespace slirp
