@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// inode_table.cc — node ownership, counter ids and forget()
+#include "fuse-overlay/inode_table.h"
+
+namespace ovl {
+
+std::atomic<size_t> InodeTable::live_nodes{0};
+
+InodeTable::InodeTable() {
+    auto root = std::make_unique<Node>();
+    root->id = FUSE_ROOT_ID;
+    root->type = S_IFDIR;
+    root->nlookup = 1; // the kernel never forgets the root
+    root_ = root.get();
+    nodes_.emplace(FUSE_ROOT_ID, std::move(root));
+    live_nodes = nodes_.size();
+}
+
+Node* InodeTable::get(fuse_ino_t id) noexcept {
+    auto it = nodes_.find(id);
+    return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+Node* InodeTable::insert(Node* parent, std::unique_ptr<Node> node) {
+    node->id = next_id_++;
+    node->parent = parent;
+    Node* raw = node.get();
+    nodes_.emplace(raw->id, std::move(node));
+    parent->children.emplace(raw->name, raw->id);
+    live_nodes = nodes_.size();
+    return raw;
+}
+
+void InodeTable::forget(fuse_ino_t id, uint64_t n) noexcept {
+    Node* node = get(id);
+    if (node == nullptr || node == root_)
+        return;
+    node->nlookup = n >= node->nlookup ? 0 : node->nlookup - n;
+    maybe_free(node);
+}
+
+void InodeTable::maybe_free(Node* node) noexcept {
+    while (node != nullptr && node != root_ && node->nlookup == 0) {
+        // Children the kernel does not reference (cached by readdir) go with their parent.
+        for (auto it = node->children.begin(); it != node->children.end();) {
+            Node* child = get(it->second);
+            if (child == nullptr || (child->nlookup == 0 && child->children.empty())) {
+                nodes_.erase(it->second);
+                it = node->children.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (!node->children.empty())
+            break;
+        Node* parent = node->parent;
+        parent->children.erase(node->name);
+        parent->loaded = false; // its listing is no longer complete
+        nodes_.erase(node->id);
+        node = parent;
+    }
+    live_nodes = nodes_.size();
+}
+
+} // namespace ovl

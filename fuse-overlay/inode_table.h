@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// inode_table.h — FUSE node ids to Nodes, with counter ids and kernel reference counting
+#pragma once
+
+#include "fuse-overlay/node.h"
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+
+namespace ovl {
+
+/// Owns every Node. Ids come from a counter, so a stale id is caught as EBADF-style misses.
+class InodeTable {
+public:
+    InodeTable();
+
+    Node* root() noexcept { return root_; }
+    /// The node for `id`, or nullptr when unknown (stale or never issued).
+    Node* get(fuse_ino_t id) noexcept;
+    /// Takes ownership, assigns the next id and links the node under `parent`.
+    Node* insert(Node* parent, std::unique_ptr<Node> node);
+    /// Drops `n` kernel references; frees the node (and now-unreferenced ancestors) at zero.
+    void forget(fuse_ino_t id, uint64_t n) noexcept;
+    size_t size() const noexcept { return nodes_.size(); }
+
+    /// Node count readable from a signal handler (SIGUSR1 statistics).
+    static std::atomic<size_t> live_nodes;
+
+private:
+    void maybe_free(Node* node) noexcept;
+
+    std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
+    fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;
+    Node* root_ = nullptr;
+};
+
+} // namespace ovl

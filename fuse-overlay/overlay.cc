@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+// overlay.cc — name resolution through the layers, inode numbers, and the stat users see
+//
+// Theory of operation: a Node records the topmost layer holding its name and, for directories,
+// every layer merged into it (top first, cut after an opaque one). Resolving a child walks only
+// the parent's merged layers. Layers must not change under a live mount (upstream's rule, and the
+// kernel caches entries for `timeout=` seconds), so resolutions are cached in the node tree.
+// st_ino follows fuse-overlayfs 1.10–1.16 (§2.8): files take the inode of the lowest object
+// reachable through user.fuseoverlayfs.origin, directories that of their topmost layer (observed on
+// 1.10: a merged directory shows the upper/top-lower inode).
+#include "fuse-overlay/overlay.h"
+
+#include "fuse-overlay/dir_merge.h"
+#include "fuse-overlay/whiteout.h"
+#include "fuse-overlay/xattr.h"
+
+#include <sys/xattr.h>
+
+namespace ovl {
+namespace {
+
+constexpr const char* origin_xattr = "user.fuseoverlayfs.origin";
+
+// Follows the origin chain below layer `from` and returns the inode number it ends at.
+ino_t origin_ino(const Overlay& ov, unsigned from, const std::string& path, ino_t ino) {
+    unsigned layer = from;
+    std::string cur = path;
+    for (size_t hops = 0; hops < ov.layers.size() && layer + 1 < ov.layers.size(); ++hops) {
+        Result<std::string> origin = ov.layers[layer].getxattr(cur, origin_xattr);
+        if (!origin)
+            break;
+        std::string target = *origin;
+        while (!target.empty() && target.back() == '\0')
+            target.pop_back();
+        while (!target.empty() && target.front() == '/')
+            target.erase(0, 1);
+        if (target.empty())
+            break;
+        bool found = false;
+        for (unsigned l = layer + 1; l < ov.layers.size(); ++l) {
+            Result<struct stat> st = ov.layers[l].stat(target);
+            if (st) {
+                ino = st->st_ino;
+                layer = l;
+                cur = std::move(target);
+                found = true;
+                break;
+            }
+        }
+        if (!found) // a dangling origin keeps the number found so far
+            break;
+    }
+    return ino;
+}
+
+} // namespace
+
+Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
+    : opts(std::move(o)), layers(std::move(l)), has_upper(upper) {
+    Node* root = table.root();
+    for (unsigned i = 0; i < layers.size(); ++i)
+        root->dir_layers.push_back(i);
+    root->layer = 0;
+    Result<struct stat> st = layers.front().stat("");
+    root->ino = st ? st->st_ino : FUSE_ROOT_ID;
+}
+
+Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std::string_view name,
+                                        size_t start_pos) {
+    std::string path = join_path(dir.path, name);
+    std::optional<Resolved> found;
+    for (size_t pos = start_pos; pos < dir.dir_layers.size(); ++pos) {
+        unsigned li = dir.dir_layers[pos];
+        const Layer& layer = ov.layers[li];
+        Result<struct stat> st = layer.stat(path);
+        if (!st) {
+            int e = st.error().value;
+            if (e != ENOENT && e != ENOTDIR)
+                return st.error();
+            if (has_whiteout_file(layer, dir.path, name))
+                break;
+            continue;
+        }
+        if (is_whiteout_stat(*st))
+            break;
+        if (!found) {
+            found = Resolved{li, st->st_mode & S_IFMT, st->st_ino, {}};
+            if (!S_ISDIR(st->st_mode))
+                break;
+        } else if (!S_ISDIR(st->st_mode)) {
+            break; // a non-directory below a directory is hidden by it
+        }
+        found->dir_layers.push_back(li);
+        if (is_opaque_dir(layer, path))
+            break;
+    }
+    if (found && !S_ISDIR(found->type) && !ov.opts.fast_ino)
+        found->ino = origin_ino(ov, found->layer, path, found->ino);
+    return found;
+}
+
+Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t start_pos) {
+    if (is_reserved_name(name)) // hidden: 1.10 answers lookups of ".wh.*" with ENOENT
+        return static_cast<Node*>(nullptr);
+    if (name.size() > 255)
+        return Errno{ENAMETOOLONG};
+    if (auto it = dir.children.find(name); it != dir.children.end()) {
+        if (Node* n = ov.table.get(it->second))
+            return n;
+        dir.children.erase(it);
+    }
+    if (dir.loaded)
+        return static_cast<Node*>(nullptr);
+    Result<std::optional<Resolved>> r = resolve(ov, dir, name, start_pos);
+    if (!r)
+        return r.error();
+    if (!*r)
+        return static_cast<Node*>(nullptr);
+    auto node = std::make_unique<Node>();
+    node->name = name;
+    node->path = join_path(dir.path, name);
+    node->layer = (*r)->layer;
+    node->type = (*r)->type;
+    node->ino = (*r)->ino;
+    node->dir_layers = std::move((*r)->dir_layers);
+    return ov.table.insert(&dir, std::move(node));
+}
+
+Result<void> load_dir(Overlay& ov, Node& dir) {
+    if (dir.loaded)
+        return {};
+    Result<std::vector<MergedName>> names = merged_names(ov.layers, dir.dir_layers, dir.path);
+    if (!names)
+        return names.error();
+    for (const MergedName& m : *names) {
+        Result<Node*> child = find_child(ov, dir, m.name, m.first_pos);
+        if (!child && child.error().value != ENOENT && child.error().value != ENOTDIR)
+            return child.error();
+    }
+    dir.loaded = true;
+    return {};
+}
+
+Result<struct stat> node_stat(Overlay& ov, Node& node) {
+    const Layer& layer = node_layer(ov, node);
+    Result<struct stat> r = layer.stat(node.path);
+    if (!r)
+        return r.error();
+    struct stat st = *r;
+
+    OverrideMode mode = layer.override_mode();
+    if (mode != OverrideMode::none && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+        Result<std::string> v = layer.getxattr(node.path, override_xattr_name(mode));
+        if (v) {
+            std::optional<StatOverride> o = parse_stat_override(*v);
+            if (!o)
+                return Errno{EINVAL};
+            st.st_uid = o->uid;
+            st.st_gid = o->gid;
+            mode_t type = o->type != 0 ? o->type : (o->mode & S_IFMT) != 0 ? o->mode & S_IFMT
+                                                                           : st.st_mode & S_IFMT;
+            st.st_mode = type | (o->mode & 07777);
+            if (o->type == S_IFCHR || o->type == S_IFBLK)
+                st.st_rdev = o->rdev;
+        } else if (v.error().value != ENODATA && v.error().value != ENOTSUP) {
+            return v.error();
+        }
+    }
+
+    st.st_ino = node.ino;
+    if (S_ISDIR(st.st_mode)) {
+        if (ov.opts.static_nlink) {
+            st.st_nlink = 1;
+        } else {
+            // An unreadable directory keeps its own nlink rather than failing the stat.
+            if (load_dir(ov, node)) {
+                nlink_t n = 2;
+                for (const auto& [name, id] : node.children)
+                    if (Node* c = ov.table.get(id); c != nullptr && c->is_dir())
+                        ++n;
+                st.st_nlink = n;
+            }
+        }
+    }
+    st.st_uid = ov.opts.uid_map.to_shown(st.st_uid, ov.overflow_uid);
+    st.st_gid = ov.opts.gid_map.to_shown(st.st_gid, ov.overflow_gid);
+    if (ov.opts.squash_to_uid)
+        st.st_uid = *ov.opts.squash_to_uid;
+    else if (ov.opts.squash_to_root)
+        st.st_uid = 0;
+    if (ov.opts.squash_to_gid)
+        st.st_gid = *ov.opts.squash_to_gid;
+    else if (ov.opts.squash_to_root)
+        st.st_gid = 0;
+    return st;
+}
+
+} // namespace ovl

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// overlay.h — the mounted filesystem's state: layers, options, node table, and name resolution
+#pragma once
+
+#include "fuse-overlay/inode_table.h"
+#include "fuse-overlay/layer.h"
+#include "fuse-overlay/options.h"
+
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <sys/stat.h>
+#include <vector>
+
+namespace ovl {
+
+/// Everything one mount needs. With `-o threaded=1`, `mu` is upstream's one big lock: every op
+/// except read holds it for its whole duration (lock order: mu only; nothing nests).
+struct Overlay {
+    OverlayOptions opts;
+    std::vector<Layer> layers; ///< upper first when present, then lowers left to right
+    bool has_upper = false;
+    InodeTable table;
+    uint32_t overflow_uid = 65534;
+    uint32_t overflow_gid = 65534;
+    std::mutex mu;
+
+    /// Builds an overlay over already-opened layers; sets up the root node. Throws on OOM.
+    Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
+};
+
+/// Where a name resolved to, before it becomes a Node.
+struct Resolved {
+    unsigned layer = 0;
+    mode_t type = 0;
+    ino_t ino = 0;
+    std::vector<unsigned> dir_layers;
+};
+
+/// Looks `name` up under directory node `dir` through the layers (§2.1): stops at a whiteout
+/// (char 0/0 or .wh.NAME), a non-directory, or an opaque directory. nullopt when hidden/absent.
+/// `start_pos` skips the first positions of `dir.dir_layers` (known from a listing not to hold
+/// the name or a whiteout for it).
+Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std::string_view name,
+                                        size_t start_pos = 0);
+
+/// The child node for `name`, creating it when first seen; nullptr when absent or a reserved
+/// ".wh.*" name. Does not touch nlookup.
+Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t start_pos = 0);
+
+/// Makes `dir->children` the complete merged listing (§2.1, sorted by name).
+Result<void> load_dir(Overlay& ov, Node& dir);
+
+/// The stat users see for `node`: topmost object's stat with st_ino, nlink, id mapping, squash
+/// and stat override applied.
+Result<struct stat> node_stat(Overlay& ov, Node& node);
+
+/// The layer a node's data lives in.
+inline const Layer& node_layer(const Overlay& ov, const Node& n) { return ov.layers[n.layer]; }
+
+} // namespace ovl

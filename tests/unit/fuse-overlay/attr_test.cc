@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// attr_test.cc — st_ino (origin chain), directory nlink, id mapping, squash, stat override
+#include "temp_tree.h"
+
+#include "fuse-overlay/cli.h"
+
+#include <catch2/catch.hpp>
+
+using namespace ovl;
+using namespace ovl::test;
+
+namespace {
+
+ino_t disk_ino(const std::string& p) {
+    struct stat st {};
+    REQUIRE(lstat(p.c_str(), &st) == 0);
+    return st.st_ino;
+}
+
+struct stat attr(Overlay& ov, const std::string& path) {
+    fuse_ino_t ino = path.empty() ? FUSE_ROOT_ID : lookup_path(ov, path);
+    REQUIRE(ino != 0);
+    Result<struct stat> st = do_getattr(ov, ino);
+    REQUIRE(st);
+    return *st;
+}
+
+OverlayOptions opts(const std::string& o) {
+    return parse_cli({"-o", "lowerdir=/x," + o, "/m"}, false);
+}
+
+} // namespace
+
+TEST_CASE("st_ino is the topmost object's inode without an origin", "[fuse-overlay][attr]") {
+    TempTree t(2, {{0, "a", Kind::file}, {1, "a", Kind::file}, {1, "b", Kind::file}});
+    auto ov = t.overlay(2);
+    CHECK(attr(*ov, "a").st_ino == disk_ino(t.path(0, "a")));
+    CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(1, "b")));
+}
+
+TEST_CASE("st_ino follows user.fuseoverlayfs.origin down the layers", "[fuse-overlay][attr]") {
+    TempTree t(3, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=x/y"},
+                   {1, "x/y", Kind::file}, {1, "x/y", Kind::xattr,
+                                            std::string("user.fuseoverlayfs.origin=z\0", 28)},
+                   {2, "z", Kind::file}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(3);
+    CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(2, "z")));
+}
+
+TEST_CASE("A dangling origin keeps the inode found so far", "[fuse-overlay][attr]") {
+    TempTree t(2, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=nope"}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(2);
+    CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(0, "b")));
+}
+
+TEST_CASE("fast_ino=1 skips the origin chain", "[fuse-overlay][attr]") {
+    TempTree t(2, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=c"},
+                   {1, "c", Kind::file}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(2, opts("fast_ino=1"));
+    CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(0, "b")));
+}
+
+TEST_CASE("A merged directory shows its topmost layer's inode", "[fuse-overlay][attr]") {
+    TempTree t(2, {{0, "d", Kind::dir}, {1, "d", Kind::dir}});
+    auto ov = t.overlay(2);
+    CHECK(attr(*ov, "d").st_ino == disk_ino(t.path(0, "d")));
+    CHECK(attr(*ov, "").st_ino == disk_ino(t.layer_path(0)));
+}
+
+TEST_CASE("Directory nlink is 2 + subdirectories of the merged view", "[fuse-overlay][attr]") {
+    TempTree t(2, {{0, "a/s1", Kind::dir}, {1, "a/s2", Kind::dir}, {1, "a/s1", Kind::dir},
+                   {1, "a/f", Kind::file}, {0, "a/.wh.s3", Kind::whiteout_file},
+                   {1, "a/s3", Kind::dir}});
+    auto ov = t.overlay(2);
+    CHECK(attr(*ov, "a").st_nlink == 4);
+    auto st = t.overlay(2, opts("static_nlink"));
+    CHECK(attr(*st, "a").st_nlink == 1);
+}
+
+TEST_CASE("uidmapping/gidmapping show on-disk ids mapped; unmapped ids overflow",
+          "[fuse-overlay][attr][idmap]") {
+    TempTree t(1, {{0, "f", Kind::file}});
+    uid_t u = getuid();
+    gid_t g = getgid();
+    auto ov = t.overlay(1, opts("uidmapping=" + std::to_string(u) + ":5000:1,gidmapping=:" +
+                                std::to_string(g) + ":6000:1"));
+    struct stat st = attr(*ov, "f");
+    CHECK(st.st_uid == 5000);
+    CHECK(st.st_gid == 6000);
+    auto other = t.overlay(1, opts("uidmapping=" + std::to_string(u + 1) + ":0:1"));
+    CHECK(attr(*other, "f").st_uid == 65534);
+}
+
+TEST_CASE("squash_to_uid/gid take precedence over squash_to_root", "[fuse-overlay][attr]") {
+    TempTree t(1, {{0, "f", Kind::file}});
+    auto root = t.overlay(1, opts("squash_to_root"));
+    CHECK(attr(*root, "f").st_uid == 0);
+    CHECK(attr(*root, "f").st_gid == 0);
+    auto both = t.overlay(1, opts("squash_to_root,squash_to_uid=7"));
+    CHECK(attr(*both, "f").st_uid == 7);
+    CHECK(attr(*both, "f").st_gid == 0);
+    auto g = t.overlay(1, opts("squash_to_gid=9"));
+    CHECK(attr(*g, "f").st_gid == 9);
+    CHECK(attr(*g, "f").st_uid == getuid());
+}
+
+TEST_CASE("user.containers.override_stat on a layer root turns override mode on",
+          "[fuse-overlay][attr][override]") {
+    TempTree t(1, {{0, "f", Kind::file}, {0, "dev", Kind::file}, {0, "l", Kind::symlink, "f"},
+                   {0, "", Kind::xattr, "user.containers.override_stat=0:0:0755:dir"},
+                   {0, "f", Kind::xattr, "user.containers.override_stat=5:6:0600:file"},
+                   {0, "dev", Kind::xattr, "user.containers.override_stat=0:0:0666:char-1-3"}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(1);
+    ov->layers[0].set_override_mode(OverrideMode::containers); // what open_overlay detects
+    struct stat f = attr(*ov, "f");
+    CHECK(f.st_uid == 5);
+    CHECK(f.st_gid == 6);
+    CHECK(f.st_mode == (S_IFREG | 0600));
+    struct stat d = attr(*ov, "dev");
+    CHECK(S_ISCHR(d.st_mode));
+    CHECK(d.st_rdev == makedev(1, 3));
+    CHECK(attr(*ov, "").st_mode == (S_IFDIR | 0755));
+    CHECK(S_ISLNK(attr(*ov, "l").st_mode)); // only regular files and directories are overridden
+}
+
+TEST_CASE("A malformed override_stat is EINVAL for that file only", "[fuse-overlay][attr][override]") {
+    TempTree t(1, {{0, "bad", Kind::file}, {0, "good", Kind::file},
+                   {0, "bad", Kind::xattr, "user.fuseoverlayfs.override_stat=junk"}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(1);
+    ov->layers[0].set_override_mode(OverrideMode::user);
+    CHECK(do_lookup(*ov, FUSE_ROOT_ID, "bad").error().value == EINVAL);
+    CHECK(do_lookup(*ov, FUSE_ROOT_ID, "good"));
+}
+
+TEST_CASE("Mapping applies after the override", "[fuse-overlay][attr][override]") {
+    TempTree t(1, {{0, "f", Kind::file},
+                   {0, "f", Kind::xattr, "user.fuseoverlayfs.override_stat=0:0:100644"}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(1, opts("uidmapping=0:1000:1,gidmapping=0:1000:1"));
+    ov->layers[0].set_override_mode(OverrideMode::user);
+    CHECK(attr(*ov, "f").st_uid == 1000);
+    CHECK(attr(*ov, "f").st_mode == (S_IFREG | 0644));
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// file_test.cc — open/read/readlink/statfs/xattrs of the merged view, EROFS for writes
+#include "temp_tree.h"
+
+#include "fuse-overlay/cli.h"
+
+#include <catch2/catch.hpp>
+
+using namespace ovl;
+using namespace ovl::test;
+
+TEST_CASE("Reading goes to the topmost object", "[fuse-overlay][file]") {
+    TempTree t(2, {{0, "d/a", Kind::file, "hello"}, {1, "d/a", Kind::file, "nope"}});
+    auto ov = t.overlay(2);
+    fuse_ino_t a = lookup_path(*ov, "d/a");
+    Result<common::UniqueFd> fd = do_open(*ov, a, O_RDONLY);
+    REQUIRE(fd);
+    char buf[8] = {};
+    Result<size_t> n = do_read(fd->get(), buf, 3, 1);
+    REQUIRE(n);
+    CHECK(std::string(buf, *n) == "ell");
+    CHECK(*do_read(fd->get(), buf, sizeof buf, 4) == 1);
+    CHECK(*do_read(fd->get(), buf, sizeof buf, 100) == 0);
+    CHECK(do_read(-1, buf, 1, 0).error().value == EBADF);
+    fuse_bufvec b = read_bufvec(fd->get(), 3, 1);
+    CHECK(b.count == 1);
+    CHECK(b.buf[0].fd == fd->get());
+    CHECK(b.buf[0].pos == 1);
+    CHECK(b.buf[0].size == 3);
+    CHECK((b.buf[0].flags & FUSE_BUF_FD_SEEK) != 0);
+    CHECK(splice_pays_off() == splice_pays_off()); // decided once per thread
+    CHECK(read_all(*ov, a) == "hello");
+}
+
+TEST_CASE("Opening for writing is EROFS without the write side", "[fuse-overlay][file]") {
+    TempTree t(1, {{0, "a", Kind::file, "x"}});
+    auto ov = t.overlay(1);
+    fuse_ino_t a = lookup_path(*ov, "a");
+    CHECK(do_open(*ov, a, O_WRONLY).error().value == EROFS);
+    CHECK(do_open(*ov, a, O_RDWR).error().value == EROFS);
+    CHECK(do_open(*ov, a, O_RDONLY | O_TRUNC).error().value == EROFS);
+    CHECK(do_open(*ov, a, O_RDONLY | O_DIRECT));
+}
+
+TEST_CASE("readlink returns the topmost link's target", "[fuse-overlay][file]") {
+    TempTree t(2, {{0, "l", Kind::symlink, "../target"}, {1, "l", Kind::file, "x"}});
+    auto ov = t.overlay(2);
+    CHECK(*do_readlink(*ov, lookup_path(*ov, "l")) == "../target");
+    CHECK(do_readlink(*ov, FUSE_ROOT_ID).error().value == EINVAL);
+}
+
+TEST_CASE("statfs reports namemax minus 4", "[fuse-overlay][statfs]") {
+    TempTree t(1, {});
+    auto ov = t.overlay(1);
+    struct statvfs real {};
+    REQUIRE(statvfs(t.layer_path(0).c_str(), &real) == 0);
+    Result<struct statvfs> sv = do_statfs(*ov);
+    REQUIRE(sv);
+    CHECK(sv->f_namemax == real.f_namemax - 4);
+    CHECK(sv->f_bsize == real.f_bsize);
+}
+
+TEST_CASE("The overlay's own xattrs are hidden from get and list", "[fuse-overlay][xattr]") {
+    TempTree t(1, {{0, "f", Kind::file}, {0, "f", Kind::xattr, "user.foo=bar"},
+                   {0, "f", Kind::xattr, "user.fuseoverlayfs.origin=f"},
+                   {0, "f", Kind::xattr, "user.overlay.opaque=y"}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(1);
+    fuse_ino_t f = lookup_path(*ov, "f");
+    CHECK(*do_getxattr(*ov, f, "user.foo") == "bar");
+    CHECK(do_getxattr(*ov, f, "user.fuseoverlayfs.origin").error().value == ENODATA);
+    CHECK(do_getxattr(*ov, f, "user.overlay.opaque").error().value == ENODATA);
+    CHECK(do_getxattr(*ov, f, "user.absent").error().value == ENODATA);
+    CHECK(*do_listxattr(*ov, f) == std::string("user.foo\0", 9));
+}
+
+TEST_CASE("noxattrs=1 answers ENOSYS", "[fuse-overlay][xattr]") {
+    TempTree t(1, {{0, "f", Kind::file}});
+    auto ov = t.overlay(1, parse_cli({"-o", "lowerdir=/x,noxattrs=1", "/m"}, false));
+    fuse_ino_t f = lookup_path(*ov, "f");
+    CHECK(do_getxattr(*ov, f, "user.foo").error().value == ENOSYS);
+    CHECK(do_listxattr(*ov, f).error().value == ENOSYS);
+}
+
+TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]") {
+    TempTree t(1, {{0, "plain", Kind::file}, {0, "tagged", Kind::file},
+                   {0, "tagged", Kind::xattr, "user.k=v"}});
+    if (!t.ok())
+        return;
+    auto ov = t.overlay(1);
+    fuse_ino_t p = lookup_path(*ov, "plain");
+    fuse_ino_t g = lookup_path(*ov, "tagged");
+    CHECK(do_getxattr(*ov, p, "security.selinux").error().value == ENODATA);
+    CHECK(ov->table.get(p)->xattrs == Node::Xattrs::none);
+    CHECK(do_listxattr(*ov, p)->empty());
+    CHECK(*do_getxattr(*ov, g, "user.k") == "v");
+    CHECK(ov->table.get(g)->xattrs == Node::Xattrs::some);
+}

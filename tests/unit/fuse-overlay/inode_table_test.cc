@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// inode_table_test.cc — counter ids, forget, and freeing of readdir-cached children
+#include "temp_tree.h"
+
+#include <catch2/catch.hpp>
+
+using namespace ovl;
+using namespace ovl::test;
+
+TEST_CASE("The root is id 1 and is never freed", "[fuse-overlay][inode_table]") {
+    InodeTable t;
+    CHECK(t.root()->id == FUSE_ROOT_ID);
+    t.forget(FUSE_ROOT_ID, 100);
+    CHECK(t.get(FUSE_ROOT_ID) == t.root());
+    CHECK(t.get(0) == nullptr);
+    CHECK(t.get(42) == nullptr);
+}
+
+TEST_CASE("Ids come from a counter and are never reused", "[fuse-overlay][inode_table]") {
+    InodeTable t;
+    auto a = std::make_unique<Node>();
+    a->name = "a";
+    a->nlookup = 1;
+    Node* na = t.insert(t.root(), std::move(a));
+    fuse_ino_t first = na->id;
+    t.forget(first, 1);
+    CHECK(t.get(first) == nullptr);
+    auto b = std::make_unique<Node>();
+    b->name = "a";
+    Node* nb = t.insert(t.root(), std::move(b));
+    CHECK(nb->id > first);
+}
+
+TEST_CASE("Forgetting a directory frees the children readdir cached", "[fuse-overlay][inode_table]") {
+    TempTree tree(1, {{0, "d/x", Kind::file}, {0, "d/y", Kind::file}, {0, "d/sub/z", Kind::file}});
+    auto ov = tree.overlay(1);
+    fuse_ino_t d = lookup_path(*ov, "d");
+    (void)open_filled(*ov, d); // loads x, y, sub with nlookup 0
+    CHECK(ov->table.size() == 5);
+    fuse_ino_t x = do_lookup(*ov, d, "x")->ino;
+    do_forget(*ov, d, 1);
+    // x is still referenced by the kernel, so d stays (and with it the path to x)
+    CHECK(ov->table.get(d) != nullptr);
+    CHECK(ov->table.get(x) != nullptr);
+    CHECK(InodeTable::live_nodes == ov->table.size());
+    do_forget(*ov, x, 1);
+    CHECK(ov->table.get(x) == nullptr);
+    CHECK(ov->table.get(d) == nullptr);
+    CHECK(ov->table.size() == 1);
+    CHECK_FALSE(ov->table.root()->loaded); // the root's listing lost an entry
+    CHECK(lookup_path(*ov, "d/y") != 0);    // and is rebuilt on demand
+}
+
+TEST_CASE("A forget larger than the count just frees", "[fuse-overlay][inode_table]") {
+    TempTree tree(1, {{0, "a", Kind::file}});
+    auto ov = tree.overlay(1);
+    fuse_ino_t a = lookup_path(*ov, "a");
+    do_forget(*ov, a, 1000);
+    CHECK(ov->table.get(a) == nullptr);
+    do_forget(*ov, a, 1); // a stale forget is ignored
+    CHECK(ov->table.size() == 1);
+}
