@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// misc_test.cc — exit-status wording, logrus line format, slirp4netns argv, copy-up planning
+#include "rootlesskit/copyup/tmpfs_symlink.h"
+#include "rootlesskit/logging.h"
+#include "rootlesskit/net/driver.h"
+#include "rootlesskit/net/pasta.h"
+#include "rootlesskit/process.h"
+#include "rootlesskit/state_dir.h"
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <csignal>
+
+using namespace rlk;
+
+TEST_CASE("exit statuses are worded as Go's ProcessState", "[rootlesskit][process]") {
+    CHECK(describe_status(42 << 8) == "exit status 42");
+    CHECK(describe_status(SIGTERM) == "signal: terminated");
+    CHECK(describe_status(SIGKILL) == "signal: killed");
+    CHECK(describe_status(SIGUSR1) == "signal: user defined signal 1");
+    CHECK(exit_code_of(42 << 8) == 42);
+    CHECK(exit_code_of(SIGTERM) == 255);
+    CHECK(go_slice({"sh", "-c", "exit 42"}) == "[sh -c exit 42]");
+    CHECK(go_errno(ENOENT) == "no such file or directory");
+}
+
+TEST_CASE("look_path reports Go's messages", "[rootlesskit][process]") {
+    CHECK_THROWS_WITH(look_path("no-such-binary-xyz"),
+                      "exec: \"no-such-binary-xyz\": executable file not found in $PATH");
+    CHECK_THROWS_WITH(look_path("/nonexistent/x"),
+                      "exec: \"/nonexistent/x\": stat /nonexistent/x: no such file or directory");
+    CHECK(look_path("sh").find("/sh") != std::string::npos);
+}
+
+TEST_CASE("logrus text lines quote the message", "[rootlesskit][logging]") {
+    CHECK(log::format_plain("2026-11-22T19:30:00Z", "warning", "[rootlesskit:parent] a \"b\"") ==
+          "time=\"2026-11-22T19:30:00Z\" level=warning msg=\"[rootlesskit:parent] a \\\"b\\\"\"");
+}
+
+TEST_CASE("slirp4netns argv, attached and detached", "[rootlesskit][slirp4netns]") {
+    NetPlan p;
+    p.binary = "/usr/bin/slirp4netns";
+    p.mtu = 65520;
+    p.ifname = "tap0";
+    p.disable_host_loopback = true;
+    inet_pton(AF_INET, "10.0.2.0", &p.cidr.addr);
+    CHECK(net::slirp4netns_argv(p, 12527, "", 3) ==
+          std::vector<std::string>{"/usr/bin/slirp4netns", "--mtu", "65520", "-r", "3",
+                                   "--disable-host-loopback", "12527", "tap0"});
+    p.sandbox = p.seccomp = p.ipv6 = true;
+    p.disable_host_loopback = false;
+    inet_pton(AF_INET, "10.1.0.0", &p.cidr.addr);
+    p.cidr.prefix = 16;
+    CHECK(net::slirp4netns_argv(p, 5, "/proc/5/root/s/netns", 3) ==
+          std::vector<std::string>{"/usr/bin/slirp4netns", "--mtu", "65520", "-r", "3", "--cidr",
+                                   "10.1.0.0/16", "--enable-sandbox", "--enable-seccomp",
+                                   "--enable-ipv6", "--userns-path=/proc/5/ns/user",
+                                   "--netns-type=path", "/proc/5/root/s/netns", "tap0"});
+    CHECK(net::cidr_host(p.cidr, 100) == "10.1.0.100");
+    CHECK(net::cidr_host(p.cidr, 2) == "10.1.0.2");
+}
+
+TEST_CASE("copy-up: /tmp is rejected, paths are cleaned, links target the hidden original",
+          "[rootlesskit][copyup]") {
+    CHECK_THROWS_WITH(copyup::clean_dirs({"/etc", "/tmp/"}), "/tmp cannot be copied up");
+    CHECK_THROWS_WITH(copyup::clean_dirs({"/tmp/../tmp"}), "/tmp cannot be copied up");
+    CHECK(copyup::clean_dirs({"/etc/", "/run//x/."}) == std::vector<std::string>{"/etc", "/run/x"});
+    CHECK(copyup::link_target("passwd", false, "", ".ro123") == ".ro123/passwd");
+    CHECK(copyup::link_target("mtab", true, "../proc/self/mounts", ".ro123") ==
+          "../proc/self/mounts");
+}
+
+TEST_CASE("absolute_path cleans like filepath.Abs", "[rootlesskit][state]") {
+    CHECK(absolute_path("/a/b/../c/") == "/a/c");
+    CHECK(absolute_path("/") == "/");
+    CHECK(absolute_path("x").front() == '/');
+}
+
+TEST_CASE("pasta argv, as upstream builds it", "[rootlesskit][pasta]") {
+    NetPlan p;
+    p.binary = "pasta";
+    p.mtu = 65520;
+    p.ifname = "tap0";
+    p.disable_host_loopback = true;
+    inet_pton(AF_INET, "10.0.2.0", &p.cidr.addr);
+    CHECK(net::pasta_argv(p, 42, "", false, false) ==
+          std::vector<std::string>{"pasta", "--stderr", "--ns-ifname=tap0", "--mtu=65520",
+                                   "--config-net", "--address=10.0.2.100", "--netmask=24",
+                                   "--gateway=10.0.2.2", "--dns-forward=10.0.2.3", "--no-map-gw",
+                                   "--ipv4-only", "--tcp-ports=none", "--udp-ports=none", "42"});
+    p.disable_host_loopback = false;
+    p.ipv6 = true;
+    p.state_dir = "/s";
+    CHECK(net::pasta_argv(p, 42, "/proc/42/root/s/netns", true, true) ==
+          std::vector<std::string>{"pasta", "--stderr", "--ns-ifname=tap0", "--mtu=65520",
+                                   "--config-net", "--address=10.0.2.100", "--netmask=24",
+                                   "--gateway=10.0.2.2", "--dns-forward=10.0.2.3",
+                                   "--tcp-ports=auto", "--udp-ports=auto", "--host-lo-to-ns-lo",
+                                   "--pid=/s/.pasta.pid", "--userns=/proc/42/ns/user",
+                                   "--netns=/proc/42/root/s/netns"});
+}
