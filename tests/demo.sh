@@ -35,10 +35,12 @@ echo "--- inside: uid_map"; cat /proc/self/uid_map
 echo "--- inside: tap0"; ip -o -4 addr show tap0
 "$fo" -o lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work $d/merged
 echo "--- inside: overlay mounted"; grep " $d/merged " /proc/self/mountinfo | sed 's/.* - //'
-echo "written through the overlay" > $d/merged/www/new.html
+if ! echo "written through the overlay" 2>/dev/null > $d/merged/www/new.html; then
+    echo "--- inside: this overlay build is read-only (its write side is issue 7); serving the lower layer"
+fi
 echo "--- inside: the host service through 10.0.2.2"; socat -T5 - TCP:10.0.2.2:$host_port </dev/null
 echo "--- inside: serving the overlay's www on :8080 (published as 127.0.0.1:$pub_port)"
-exec socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:"cat $d/merged/www/index.html $d/merged/www/new.html"
+exec socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:"cat $d/merged/www/*.html"
 INSIDE
 "$rk" --state-dir="$d/state" --net=slirp4netns --slirp4netns-binary="$sn" --disable-host-loopback=false \
     --copy-up=/etc --port-driver=builtin -p 127.0.0.1:$pub_port:8080/tcp sh "$d/inside.sh" \

@@ -23,11 +23,12 @@ ORIG_SLIRP4NETNS=/usr/bin/slirp4netns
 _pidfile() { echo "${BATS_TEST_TMPDIR:?}/.pids"; }
 
 # spawn CMD...: start CMD in the background with stdout/stderr in $BATS_TEST_TMPDIR/spawn.N.log;
-# sets SPAWNED_PID and SPAWNED_LOG. Stdin is /dev/null.
+# sets SPAWNED_PID and SPAWNED_LOG. Stdin is /dev/null, and bats' fd 3 is closed: a process that
+# holds it open makes bats wait for it after the test.
 spawn() {
-    local n; n=$(wc -l <"$(_pidfile)" 2>/dev/null || echo 0)
+    local n; n=$( { wc -l <"$(_pidfile)"; } 2>/dev/null || echo 0)
     SPAWNED_LOG="$BATS_TEST_TMPDIR/spawn.$n.log"
-    "$@" </dev/null >"$SPAWNED_LOG" 2>&1 &
+    "$@" </dev/null >"$SPAWNED_LOG" 2>&1 3>&- &
     SPAWNED_PID=$!
     echo "$SPAWNED_PID" >>"$(_pidfile)"
 }
