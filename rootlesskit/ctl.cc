@@ -10,6 +10,7 @@
 #include "rootlesskit/options.h"
 #include "rootlesskit/port/spec.h"
 #include "rootlesskit/process.h"
+#include "rootlesskit/unix_io.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -147,15 +148,12 @@ std::string socket_path(const Global& g) {
 
 HttpReply call(const std::string& sock, const std::string& method, const std::string& path,
                const std::string& body = "") {
-    common::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (sock.size() >= sizeof addr.sun_path)
+    common::Result<common::UniqueFd> fd = dial_unix(sock);
+    if (!fd && fd.error().value == ENAMETOOLONG)
         throw std::runtime_error("dial unix " + sock + ": " + go_errno(ENAMETOOLONG));
-    memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
-    if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    if (!fd)
         throw std::runtime_error("Get \"http://rootlesskit" + path + "\": dial unix " + sock +
-                                 ": connect: " + go_errno(errno));
+                                 ": connect: " + go_errno(fd.error().value));
     std::string req = method + " " + path +
                       " HTTP/1.1\r\nHost: rootlesskit\r\nUser-Agent: rootlessctl\r\n"
                       "Connection: close\r\n";
@@ -163,26 +161,9 @@ HttpReply call(const std::string& sock, const std::string& method, const std::st
         req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                "\r\n";
     req += "\r\n" + body;
-    size_t off = 0;
-    while (off < req.size()) {
-        ssize_t n = send(fd.get(), req.data() + off, req.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            throw std::runtime_error("write to " + sock + ": " + go_errno(errno));
-        off += static_cast<size_t>(n);
-    }
-    std::string raw;
-    char buf[8192];
-    for (;;) {
-        ssize_t n = read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        raw.append(buf, static_cast<size_t>(n));
-    }
-    return parse_reply(raw);
+    if (common::Result<void> w = write_all(fd->get(), req); !w)
+        throw std::runtime_error("write to " + sock + ": " + go_errno(w.error().value));
+    return parse_reply(read_to_eof(fd->get()));
 }
 
 int cmd_info(const Global& g, const std::vector<std::string>& args) {

@@ -4,6 +4,7 @@
 #include "rootlesskit/msg.h"
 
 #include "common/error.h"
+#include "rootlesskit/unix_io.h"
 
 #include <cerrno>
 #include <stdexcept>
@@ -59,16 +60,8 @@ std::optional<nlohmann::json> decode(const std::string& buf, size_t* consumed) {
 }
 
 void send(int fd, const nlohmann::json& j) {
-    std::string b = encode(j);
-    size_t off = 0;
-    while (off < b.size()) {
-        ssize_t w = write(fd, b.data() + off, b.size() - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            common::throw_errno("write message");
-        off += static_cast<size_t>(w);
-    }
+    if (common::Result<void> w = write_all(fd, encode(j)); !w)
+        common::throw_error(w.error().value, "write message");
 }
 
 std::optional<nlohmann::json> recv(int fd) {

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "rootlesskit/options.h"
+#include "rootlesskit/unix_io.h"
 
 #include <cerrno>
 #include <cstring>
@@ -30,19 +31,6 @@ Response json_error(const std::string& message) {
     return r;
 }
 
-bool send_all(int fd, const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        off += static_cast<size_t>(n);
-    }
-    return true;
-}
-
 void serve_conn(common::UniqueFd fd, std::shared_ptr<const Info> info) {
     timeval tv{idle_timeout_s, 0};
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -54,7 +42,7 @@ void serve_conn(common::UniqueFd fd, std::shared_ptr<const Info> info) {
         ParseStatus st = parse_request(buf, req, used);
         if (st == ParseStatus::bad) {
             // Go: "400 Bad Request" in plain text, then the connection is closed.
-            (void)send_all(fd.get(), "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
+            (void)write_all(fd.get(), "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
                                      "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request");
             return;
         }
@@ -62,7 +50,7 @@ void serve_conn(common::UniqueFd fd, std::shared_ptr<const Info> info) {
             buf.erase(0, used);
             Response r = route(*info, req);
             r.close = !req.keep_alive;
-            if (!send_all(fd.get(), format_response(r, http_date())) || r.close)
+            if (!write_all(fd.get(), format_response(r, http_date())) || r.close)
                 return;
             continue;
         }

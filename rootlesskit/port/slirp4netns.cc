@@ -9,6 +9,7 @@
 #include "common/unique_fd.h"
 #include "rootlesskit/cli.h"
 #include "rootlesskit/process.h"
+#include "rootlesskit/unix_io.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -74,35 +75,15 @@ nlohmann::ordered_json Slirp4netnsPortDriver::info() const {
 }
 
 nlohmann::json Slirp4netnsPortDriver::call(const nlohmann::json& request) {
-    common::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (socket_.size() >= sizeof addr.sun_path)
+    common::Result<common::UniqueFd> fd = dial_unix(socket_);
+    if (!fd && fd.error().value == ENAMETOOLONG)
         throw std::runtime_error("dial unix " + socket_ + ": " + go_errno(ENAMETOOLONG));
-    memcpy(addr.sun_path, socket_.c_str(), socket_.size() + 1);
-    if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        throw std::runtime_error("dial unix " + socket_ + ": connect: " + go_errno(errno));
-    std::string req = request.dump() + "\n";
-    size_t off = 0;
-    while (off < req.size()) {
-        ssize_t n = send(fd.get(), req.data() + off, req.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            throw std::runtime_error("write unix " + socket_ + ": " + go_errno(errno));
-        off += static_cast<size_t>(n);
-    }
-    (void)shutdown(fd.get(), SHUT_WR);
-    std::string reply;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        reply.append(buf, static_cast<size_t>(n));
-    }
+    if (!fd)
+        throw std::runtime_error("dial unix " + socket_ + ": connect: " + go_errno(fd.error().value));
+    if (common::Result<void> w = write_all(fd->get(), request.dump() + "\n"); !w)
+        throw std::runtime_error("write unix " + socket_ + ": " + go_errno(w.error().value));
+    (void)shutdown(fd->get(), SHUT_WR);
+    std::string reply = read_to_eof(fd->get());
     nlohmann::json j = nlohmann::json::parse(reply, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         throw std::runtime_error("unexpected reply from slirp4netns: " + go_quote(reply));

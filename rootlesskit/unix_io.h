@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+// unix_io.h — blocking stream I/O on Unix sockets and pipes: dial, write all, read to EOF
+#pragma once
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+
+#include <string>
+#include <string_view>
+
+namespace rlk {
+
+/// Connects a SOCK_STREAM socket to `path`: ENAMETOOLONG when the path does not fit sun_path,
+/// otherwise connect(2)'s errno.
+common::Result<common::UniqueFd> dial_unix(const std::string& path);
+
+/// Writes all of `data`, retrying EINTR; on a socket without raising SIGPIPE.
+common::Result<void> write_all(int fd, std::string_view data);
+
+/// Reads until end of file or an error (EINTR retried) and returns what arrived.
+std::string read_to_eof(int fd);
+
+} // namespace rlk
