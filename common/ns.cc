@@ -98,6 +98,20 @@ UniqueFd parent_wait(pid_t pid, int sock) {
     throw_error(got.error().value, "child failed(%d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+// Forks, runs `body` in the child inside `target`, and returns what it sent back (maybe no fd).
+UniqueFd fork_in_ns(const Target& target, const std::function<UniqueFd()>& body) {
+    FdPair sp = socketpair_cloexec(SOCK_STREAM);
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw_errno("fork");
+    if (pid == 0) {
+        sp.first.reset();
+        child_main(target, sp.second.get(), body);
+    }
+    sp.second.reset();
+    return parent_wait(pid, sp.first.get());
+}
+
 } // namespace
 
 UniqueFd open_by_pid(pid_t pid, const char* type) {
@@ -107,35 +121,17 @@ UniqueFd open_by_pid(pid_t pid, const char* type) {
 UniqueFd open_path(const std::string& path) { return open_ro(path); }
 
 UniqueFd run_in_ns(const Target& target, const std::function<UniqueFd()>& fn) {
-    FdPair sp = socketpair_cloexec(SOCK_STREAM);
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw_errno("fork");
-    if (pid == 0) {
-        sp.first.reset();
-        child_main(target, sp.second.get(), fn);
-    }
-    sp.second.reset();
-    UniqueFd fd = parent_wait(pid, sp.first.get());
+    UniqueFd fd = fork_in_ns(target, fn);
     if (!fd)
         throw_error(EBADMSG, "the message does not contain fd");
     return fd;
 }
 
 void call_in_ns(const Target& target, const std::function<void()>& fn) {
-    FdPair sp = socketpair_cloexec(SOCK_STREAM);
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw_errno("fork");
-    if (pid == 0) {
-        sp.first.reset();
-        child_main(target, sp.second.get(), [&fn] {
-            fn();
-            return UniqueFd();
-        });
-    }
-    sp.second.reset();
-    (void)parent_wait(pid, sp.first.get());
+    (void)fork_in_ns(target, [&fn] {
+        fn();
+        return UniqueFd();
+    });
 }
 
 std::string format_id_map(const std::vector<IdMapEntry>& map) {
