@@ -18,13 +18,9 @@ namespace {
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port() {
     common::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-    socklen_t l = sizeof(a);
-    getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &l);
-    return ntohs(a.sin_port);
+    uint16_t port = bind_loopback(fd.get());
+    REQUIRE(port != 0);
+    return port;
 }
 
 std::string add(Stack& st, const std::string& args) {

@@ -10,6 +10,7 @@
 #include <net/ethernet.h>
 #include <netinet/in.h>
 #include <optional>
+#include <sys/socket.h>
 #include <vector>
 
 namespace slirp::test {
@@ -24,6 +25,19 @@ struct CaptureSink : FrameSink {
     std::vector<Bytes> frames;
     void send(std::span<const std::byte> f) noexcept override { frames.emplace_back(f.begin(), f.end()); }
 };
+
+/// Binds `fd` to 127.0.0.1 on an ephemeral port and returns the port; 0 when bind fails.
+inline uint16_t bind_loopback(int fd) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+        return 0;
+    socklen_t l = sizeof(a);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l) != 0)
+        return 0;
+    return ntohs(a.sin_port);
+}
 
 template <class H> void put(Bytes& b, const H& h) {
     const auto* p = reinterpret_cast<const std::byte*>(&h);

@@ -23,13 +23,8 @@ struct Server {
     common::UniqueFd fd{socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
     uint16_t port = 0;
     explicit Server(bool do_listen = true) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-        socklen_t l = sizeof(a);
-        getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &l);
-        port = ntohs(a.sin_port);
+        port = bind_loopback(fd.get());
+        REQUIRE(port != 0);
         if (do_listen)
             REQUIRE(listen(fd.get(), 8) == 0);
     }

@@ -18,13 +18,8 @@ struct UdpServer {
     common::UniqueFd fd{socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
     uint16_t port = 0;
     UdpServer() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-        socklen_t l = sizeof(a);
-        getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &l);
-        port = ntohs(a.sin_port);
+        port = bind_loopback(fd.get());
+        REQUIRE(port != 0);
     }
     /// Receives one datagram (waits up to 2 s); returns the payload and the sender.
     std::string recv(sockaddr_in& from) {
