@@ -158,31 +158,30 @@ void Netlink::add_addr6(int ifindex, const in6_addr& addr, unsigned prefix) {
 
 namespace {
 
-void fill_default_route(rtmsg* rt, unsigned char family) {
+// RTM_NEWROUTE for a default route of `family` via `gateway` (len bytes) out of `ifindex`.
+Message default_route(int ifindex, unsigned char family, const void* gateway, size_t len) {
+    Message m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    auto* rt = m.body<rtmsg>();
     rt->rtm_family = family;
     rt->rtm_table = RT_TABLE_MAIN;
     rt->rtm_protocol = RTPROT_BOOT;
     rt->rtm_scope = RT_SCOPE_UNIVERSE;
     rt->rtm_type = RTN_UNICAST;
+    m.attr(RTA_GATEWAY, gateway, len);
+    uint32_t oif = static_cast<uint32_t>(ifindex);
+    m.attr(RTA_OIF, &oif, sizeof oif);
+    return m;
 }
 
 } // namespace
 
 void Netlink::add_default_route4(int ifindex, in_addr gateway) {
-    Message m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-    fill_default_route(m.body<rtmsg>(), AF_INET);
-    m.attr(RTA_GATEWAY, &gateway, sizeof gateway);
-    uint32_t oif = static_cast<uint32_t>(ifindex);
-    m.attr(RTA_OIF, &oif, sizeof oif);
+    Message m = default_route(ifindex, AF_INET, &gateway, sizeof gateway);
     request(m.hdr(), "add default route");
 }
 
 void Netlink::add_default_route6(int ifindex, const in6_addr& gateway) {
-    Message m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-    fill_default_route(m.body<rtmsg>(), AF_INET6);
-    m.attr(RTA_GATEWAY, &gateway, sizeof gateway);
-    uint32_t oif = static_cast<uint32_t>(ifindex);
-    m.attr(RTA_OIF, &oif, sizeof oif);
+    Message m = default_route(ifindex, AF_INET6, &gateway, sizeof gateway);
     request(m.hdr(), "add IPv6 default route");
 }
 
