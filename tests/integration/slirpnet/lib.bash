@@ -32,3 +32,36 @@ api_call() {
 
 # wait_exit TIMEOUT PID: until PID is gone or a zombie (our own children stay zombies until reaped).
 wait_exit() { wait_until "$1" sh -c "! test -e /proc/$2 || grep -q '^State:.*Z' /proc/$2/status"; }
+
+# in_fake_host [--rewrite-after-ready] SCRIPT ARGS...: a private user+net+mount "host" whose
+# /etc/resolv.conf (a bind mount of $T/resolv.conf) names a resolver on 127.0.0.1 answering
+# "dns-udp-answer"/"dns-tcp-answer"; slirpnet runs there with ARGS and a guest netns nested inside,
+# where SCRIPT runs with sh. With --rewrite-after-ready, resolv.conf first names a dead resolver and
+# is rewritten (same inode) only once slirpnet is ready, to show it re-reads the file after any
+# sandboxing. Prints slirpnet's Seccomp/NoNewPrivs status lines after SCRIPT.
+in_fake_host() {
+    local rewrite=0
+    if [ "$1" = --rewrite-after-ready ]; then rewrite=1; shift; fi
+    export T=$BATS_TEST_TMPDIR SLIRP4NETNS REWRITE=$rewrite
+    timeout 60 unshare --user --map-root-user --net --mount sh -euc '
+        live="search example\nnameserver 127.0.0.1\n"
+        ip link set lo up
+        if [ "$REWRITE" = 1 ]; then printf "nameserver 127.0.0.9\n"; else printf "$live"; fi >"$T/resolv.conf"
+        mount --bind "$T/resolv.conf" /etc/resolv.conf
+        socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"echo dns-udp-answer" & u=$!
+        socat TCP4-LISTEN:53,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo dns-tcp-answer" & t=$!
+        unshare --net sleep 60 & g=$!
+        sleep 0.2
+        "$SLIRP4NETNS" -c -r 5 "$@" $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 & s=$!
+        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        if [ "$REWRITE" = 1 ]; then
+            sleep 1.1 # past the 1 s re-read threshold
+            printf "$live" >"$T/resolv.conf"
+        fi
+        rc=0
+        nsenter -n -t $g sh -c "$0" || rc=$?
+        grep -E "^(Seccomp|NoNewPrivs):" /proc/$s/status || true
+        kill $s $g $u $t 2>/dev/null || true
+        exit $rc
+    ' "$1" "${@:2}" 3>&-
+}

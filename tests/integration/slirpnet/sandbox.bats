@@ -126,35 +126,9 @@ blocked='seccomp: The following syscalls are blocked: execve lookup_dcookie pidf
     assert_contains "$(cat "$SPAWNED_LOG")" "WARNING: Support for seccomp is experimental"
 }
 
-# in_fake_host SCRIPT ARGS...: as in dns.bats, a private user+net+mount "host" whose
-# /etc/resolv.conf (a bind mount of $T/resolv.conf) names a resolver on 127.0.0.1; the guest is
-# nested inside. SCRIPT runs in the guest; $T/rewrite is run in the fake host first if present.
-in_fake_host() {
-    export T=$BATS_TEST_TMPDIR SLIRP4NETNS
-    timeout 60 unshare --user --map-root-user --net --mount sh -euc '
-        ip link set lo up
-        printf "nameserver 127.0.0.9\n" >"$T/resolv.conf"
-        mount --bind "$T/resolv.conf" /etc/resolv.conf
-        socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"echo dns-udp-answer" & u=$!
-        socat TCP4-LISTEN:53,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo dns-tcp-answer" & t=$!
-        unshare --net sleep 60 & g=$!
-        sleep 0.2
-        "$SLIRP4NETNS" -c -r 5 "$@" $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 & s=$!
-        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-        # Only now, after the sandbox: point resolv.conf (same inode) at the live resolver.
-        sleep 1.1
-        printf "search example\nnameserver 127.0.0.1\n" >"$T/resolv.conf"
-        rc=0
-        nsenter -n -t $g sh -c "$0" || rc=$?
-        grep -E "^(Seccomp|NoNewPrivs):" /proc/$s/status
-        kill $s $g $u $t 2>/dev/null || true
-        exit $rc
-    ' "$1" "${@:2}" 3>&-
-}
-
 @test "sandbox + seccomp: DNS follows resolv.conf re-read after pivot_root (via the ro /etc)" {
     # UDP may lose a datagram under load: up to three tries.
-    run in_fake_host 'sleep 1.2
+    run in_fake_host --rewrite-after-ready 'sleep 1.2
         for i in 1 2 3; do
             r=$(echo q | socat -t 2 - UDP4:10.0.2.3:53 2>&1 || true)
             case $r in *dns-udp-answer*) echo "$r"; break ;; esac
