@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 # net.sh — iperf3 through slirpnet and through Debian's slirp4netns, side by side.
 # By hand, never in CI. Run as an unprivileged user with /dev/net/tun usable:
-#   bench/net.sh [SECONDS]          (env: SLIRPNET=path/to/slirpnet ORIG=/usr/bin/slirp4netns)
+#   bench/net.sh [SECONDS]   (env: SLIRPNET=path/to/slirpnet ORIG=/usr/bin/slirp4netns REPEAT=1)
 # Prints Gbit/s for guest→host and host→guest at MTU 1500 and 65520, the ratio ours/original,
-# and a request/response figure: short TCP connections per second through 10.0.2.2.
+# and request/response figures: short TCP connections per second through 10.0.2.2, to a server
+# that forks a shell per connection (as first measured) and to one that does not.
+# The load average is printed before and after: compare ratios, not absolute figures, on a
+# busy machine. SLIRPNET_VNET=0 in the environment runs slirpnet without IFF_VNET_HDR offload.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${1:-5}
+REPEAT=${REPEAT:-1} # runs per binary and column; the median is shown
 OURS=${SLIRPNET:-$here/build/slirpnet/slirpnet}
 ORIG=${ORIG:-/usr/bin/slirp4netns}
 for b in "$OURS" "$ORIG" iperf3 socat python3 unshare nsenter; do
@@ -18,7 +22,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# run_one BINARY MTU MODE: prints one number (Gbit/s, or connections/s for MODE=crr).
+# run_one BINARY MTU MODE: prints one number (Gbit/s, or connections/s for MODE=crr, crr1).
 run_one() {
     local bin=$1 mtu=$2 mode=$3 port ns sl srv ready
     port=$((20000 + RANDOM % 20000))
@@ -28,8 +32,23 @@ run_one() {
     "$bin" -c --mtu "$mtu" -r 5 "$ns" tap0 5>"$ready" >/dev/null 2>&1 & sl=$!; pids+=("$sl")
     for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
     local in_ns=(nsenter --preserve-credentials -U -n -t "$ns")
-    if [ "$mode" = crr ]; then
-        socat TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo x' & srv=$!; pids+=("$srv")
+    if [ "$mode" = crr ] || [ "$mode" = crr1 ]; then
+        if [ "$mode" = crr ]; then # a shell forked per connection: mostly measures fork+exec
+            socat TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo x' & srv=$!
+        else                       # one process answers every connection: measures the path
+            python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"x\n")
+    c.close()
+' "$port" & srv=$!
+        fi
+        pids+=("$srv")
         sleep 0.2
         "${in_ns[@]}" python3 - "$port" "$SECS" <<'PY'
 import socket, sys, time
@@ -55,15 +74,29 @@ PY
     rm -f "$ready"
 }
 
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
+# col LABEL MTU MODE: REPEAT runs of each binary, alternating so that a change in load hits
+# both alike; prints the medians and their ratio.
+col() {
+    local label=$1 mtu=$2 mode=$3 i as=() bs=() a b
+    for ((i = 0; i < REPEAT; i++)); do
+        as+=("$(run_one "$OURS" "$mtu" "$mode")")
+        bs+=("$(run_one "$ORIG" "$mtu" "$mode")")
+    done
+    a=$(median "${as[@]}")
+    b=$(median "${bs[@]}")
+    printf '%-28s %12s %12s %8s\n' "$label" "$a" "$b" "$(python3 -c "print(f'{$a/$b:.2f}x')")"
+    [ "$REPEAT" -gt 1 ] && echo "#   runs: ours ${as[*]} / original ${bs[*]}"
+    return 0
+}
+median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
 printf '%-28s %12s %12s %8s\n' "path" "slirpnet" "slirp4netns" "ratio"
 for mtu in 1500 65520; do
     for mode in g2h h2g; do
-        a=$(run_one "$OURS" "$mtu" "$mode")
-        b=$(run_one "$ORIG" "$mtu" "$mode")
-        label="$([ $mode = g2h ] && echo "guest→host" || echo "host→guest") MTU $mtu (Gbit/s)"
-        printf '%-28s %12s %12s %8s\n' "$label" "$a" "$b" "$(python3 -c "print(f'{$a/$b:.2f}x')")"
+        col "$([ $mode = g2h ] && echo "guest→host" || echo "host→guest") MTU $mtu (Gbit/s)" "$mtu" "$mode"
     done
 done
-a=$(run_one "$OURS" 65520 crr)
-b=$(run_one "$ORIG" 65520 crr)
-printf '%-28s %12s %12s %8s\n' "TCP connect+req/resp (1/s)" "$a" "$b" "$(python3 -c "print(f'{$a/$b:.2f}x')")"
+col "TCP connect+req/resp (1/s)" 65520 crr
+col "  same, no fork (1/s)" 65520 crr1
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

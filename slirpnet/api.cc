@@ -8,7 +8,8 @@
 // after api_timeout_ms, so an idle client never stalls traffic. Requests of 4096 bytes or more
 // get "too large message". Replies are byte-exact (contract §4.2), including the unwrapped
 // {"entries":[…]} list and the port quirks of §4.3 ((int) of a double, then truncated to 16 bits).
-// A missing proto is an error reply here (slirp4netns crashes).
+// A missing proto is an error reply here (slirp4netns crashes). Each connection and request is
+// logged on stderr with slirp4netns' lines ("apifd event", "api_handler: got request: …").
 
 #include "slirpnet/api.h"
 
@@ -16,6 +17,7 @@
 #include "common/error.h"
 
 #include <arpa/inet.h>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <sys/epoll.h>
@@ -209,6 +211,7 @@ void Api::on_listen() noexcept {
         common::UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!c)
             return;
+        std::fprintf(stderr, "apifd event\n");
         size_t i = 0;
         while (i < clients_.size() && clients_[i].fd)
             ++i;
@@ -226,6 +229,12 @@ void Api::on_listen() noexcept {
 }
 
 void Api::finish(Client& c) noexcept {
+    // slirp4netns' api_handler() logs every request on stderr; callers keep that log.
+    if (c.buf.size() >= api_max_request)
+        std::fprintf(stderr, "api_handler: too large message (>= %zu bytes)\napi_handler: rc=-1\n",
+                     api_max_request);
+    else
+        std::fprintf(stderr, "api_handler: got request: %s\n", c.buf.c_str());
     std::string reply = api_handle(st_, c.buf);
     (void)send(c.fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)shutdown(c.fd.get(), SHUT_RDWR);

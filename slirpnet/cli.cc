@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -212,32 +213,28 @@ void parse_cidr(const std::string& s, uint32_t& net, unsigned& prefix) {
 }
 
 common::Mac parse_macaddress(const std::string& s) {
+    // slirp4netns_macaddr_hexstring_to_data(): each ':'-separated field goes through
+    // sscanf("%x") (so " 1", "+1", "0x1", "0g" and "1x" all read as hex numbers), must be
+    // 0..255, at most 6 fields (fewer leave the rest zero), and a ':' after the sixth field
+    // means "too long". Both messages end without a newline, as upstream's fprintf.
     static constexpr const char* tail = "macaddress has to be a valid MAC address (hex string, 6 "
                                         "bytes, each byte separated by a ':').";
     common::Mac mac{};
-    size_t i = 0, pos = 0;
-    bool ok = true;
-    while (true) {
-        size_t colon = s.find(':', pos);
-        std::string part = s.substr(pos, colon == std::string::npos ? colon : colon - pos);
-        if (i >= mac.size()) {
-            throw UsageError(
-                common::strprintf("\"%s\" is an invalid MAC address.  Is it too long?\n%s",
-                                  s.c_str(), tail));
-        }
-        if (part.empty() || part.size() > 2 ||
-            part.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-            ok = false;
-        else
-            mac[i] = static_cast<uint8_t>(std::strtoul(part.c_str(), nullptr, 16));
-        ++i;
-        if (colon == std::string::npos)
-            break;
-        pos = colon + 1;
+    const char* const start = s.c_str();
+    const char* p = start;
+    size_t i = 0;
+    for (; p != nullptr && i < mac.size(); p = std::strchr(p, ':'), ++i) {
+        if (p != start)
+            ++p; // over the ':'
+        unsigned int v = 0;
+        if (std::sscanf(p, "%x", &v) != 1 || v > 255)
+            throw RawUsageError(
+                common::strprintf("\"%s\" is an invalid MAC address.\n%s", start, tail));
+        mac[i] = static_cast<uint8_t>(v);
     }
-    if (!ok || i != mac.size())
-        throw UsageError(
-            common::strprintf("\"%s\" is an invalid MAC address.\n%s", s.c_str(), tail));
+    if (p != nullptr)
+        throw RawUsageError(common::strprintf(
+            "\"%s\" is an invalid MAC address.  Is it too long?\n%s", start, tail));
     return mac;
 }
 
@@ -248,10 +245,27 @@ std::vector<std::string> long_option_names() {
     return v;
 }
 
-Options parse_cli(int argc, char** argv) { return parse_cli(argc, argv, default_cli_env()); }
+Options parse_cli(int argc, char** argv) {
+    Options o;
+    try {
+        parse_into(o, argc, argv, default_cli_env());
+    } catch (const UsageError&) {
+        // slirp4netns prints its WARNING lines while parsing, so they precede a later error.
+        for (const std::string& w : o.warnings)
+            std::printf("%s\n", w.c_str());
+        std::fflush(stdout);
+        throw;
+    }
+    return o;
+}
 
 Options parse_cli(int argc, char** argv, const CliEnv& env) {
     Options o;
+    parse_into(o, argc, argv, env);
+    return o;
+}
+
+void parse_into(Options& o, int argc, char** argv, const CliEnv& env) {
     std::string cidr, macaddress, target_type = "netns";
     bool cidr_set = false, mac_set = false;
     const char* argv0 = argc > 0 ? argv[0] : "slirp4netns";
@@ -291,10 +305,10 @@ Options parse_cli(int argc, char** argv, const CliEnv& env) {
             break;
         case 'h':
             o.action = Action::help;
-            return o;
+            return;
         case 'v':
             o.action = Action::version;
-            return o;
+            return;
         case opt_cidr:
             cidr = optarg;
             cidr_set = true;
@@ -366,7 +380,6 @@ Options parse_cli(int argc, char** argv, const CliEnv& env) {
         parse_cidr(cidr, o.cidr_net, o.cidr_prefix);
     if (mac_set)
         o.macaddress = parse_macaddress(macaddress);
-    return o;
 }
 
 std::string usage_text(const std::string& argv0) {

@@ -2,6 +2,7 @@
 // cli.h — slirp4netns-compatible command line: argv to Options, help and version texts
 #pragma once
 
+#include "common/error.h"
 #include "common/netlink.h"
 
 #include <cstdint>
@@ -11,6 +12,12 @@
 #include <vector>
 
 namespace slirp {
+
+/// A UsageError that slirp4netns prints without a trailing newline (its fprintf has none).
+class RawUsageError : public common::UsageError {
+public:
+    using common::UsageError::UsageError;
+};
 
 enum class Action { run, help, version };
 enum class NetnsType { pid, path, tapfd };
@@ -52,7 +59,11 @@ CliEnv default_cli_env();
 /// Throws common::UsageError with slirp4netns' wording; show_usage() says whether upstream
 /// prints the usage text after it. Options slirpnet does not implement throw a UsageError naming them.
 Options parse_cli(int argc, char** argv, const CliEnv& env);
+/// The same with the real environment, for main(): on an error it first prints the WARNING lines
+/// gathered so far on stdout, as slirp4netns has by then.
 Options parse_cli(int argc, char** argv);
+/// parse_cli into `o`, which keeps what was parsed before an error.
+void parse_into(Options& o, int argc, char** argv, const CliEnv& env);
 
 /// Every long option name getopt accepts (for the man-page test).
 std::vector<std::string> long_option_names();

@@ -3,7 +3,9 @@
 //
 // Theory of operation: one thread, one epoll set shared with the stack's host sockets. The tap
 // is non-blocking and drained to EAGAIN on every wake-up (passt), one frame per read() into a
-// static buffer: no allocation per frame. A 100 ms timerfd drives expiries and retransmission.
+// static buffer: no allocation per frame. With IFF_VNET_HDR (tap.cc) the guest's TSO is on, so
+// one read() takes up to 64 KiB of TCP payload whatever the MTU. A 100 ms timerfd drives
+// expiries and retransmission.
 // The exit fd is watched for any event (slirp4netns polls it for HUP: any revents means exit);
 // an fd that is not open at all means exit at once, as slirp4netns' POLLNVAL does. Our tap fd
 // keeps the target netns alive, so its death is seen through a pidfd on the target PID (pid
@@ -12,6 +14,7 @@
 #include "slirpnet/loop.h"
 
 #include "common/error.h"
+#include "slirpnet/tap.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -27,13 +30,17 @@ namespace slirp {
 
 namespace {
 
-/// Reads frames until EAGAIN; false when the tap is gone.
-bool drain_tap(Stack& st, int tapfd) noexcept {
-    static std::byte buf[FrameBuf::max_payload + 64];
+/// Reads frames until EAGAIN; false when the tap is gone. With `vnet` each frame starts with a
+/// virtio_net_hdr and may be a 64 KiB GSO super-frame (stack/vnet.cc).
+bool drain_tap(Stack& st, int tapfd, bool vnet) noexcept {
+    static std::byte buf[sizeof(VirtioNetHdr) + FrameBuf::headroom + FrameBuf::max_payload];
     for (int i = 0; i < 4096; ++i) { // bounded so host sockets get their turn
         ssize_t n = read(tapfd, buf, sizeof(buf));
         if (n > 0) {
-            ether::input(st, std::span<const std::byte>(buf, static_cast<size_t>(n)));
+            if (vnet)
+                vnet::input(st, std::span<std::byte>(buf, static_cast<size_t>(n)));
+            else
+                ether::input(st, std::span<const std::byte>(buf, static_cast<size_t>(n)));
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -66,6 +73,16 @@ int run_loop(Stack& st, int tapfd, int exit_fd, Api* api, pid_t target_pid, int 
         common::throw_errno("fcntl(tapfd)");
     if (!watch(st, tapfd, EPOLLIN, make_tag(Tag::tap, 0)))
         common::throw_errno("epoll_ctl(tapfd)");
+    // The guest hands us TSO super-frames and partial checksums from now on, until we leave.
+    bool vnet = tap::has_vnet_hdr(tapfd);
+    struct Offload {
+        int fd;
+        bool on;
+        ~Offload() {
+            if (on)
+                tap::disable_offload(fd);
+        }
+    } offload{tapfd, vnet && tap::enable_offload(tapfd)};
     common::UniqueFd tfd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!tfd)
         common::throw_errno("timerfd_create");
@@ -123,7 +140,7 @@ int run_loop(Stack& st, int tapfd, int exit_fd, Api* api, pid_t target_pid, int 
             uint64_t tag = evs[i].data.u64;
             switch (tag_kind(tag)) {
             case Tag::tap:
-                if ((evs[i].events & EPOLLERR) != 0 || !drain_tap(st, tapfd)) {
+                if ((evs[i].events & EPOLLERR) != 0 || !drain_tap(st, tapfd, vnet)) {
                     print_counters(st);
                     if (api != nullptr)
                         api->unlink_path();

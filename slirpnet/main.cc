@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
     const char* argv0 = argc > 0 ? argv[0] : "slirp4netns";
     try {
         return slirp::run(slirp::parse_cli(argc, argv), argv0);
+    } catch (const slirp::RawUsageError& e) {
+        std::fputs(e.what(), stderr); // upstream's message has no newline
+        return EXIT_FAILURE;
     } catch (const common::UsageError& e) {
         if (*e.what() != '\0')
             std::fprintf(stderr, "%s\n", e.what());

@@ -22,16 +22,20 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <memory>
 #include <seccomp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <utility>
 
 namespace slirp {
 
 namespace {
+
+constexpr unsigned mtu_min = 68; ///< libslirp's IF_MTU_MIN (and the kernel's IPv4 minimum)
 
 std::string ip_str(uint32_t a) {
     in_addr x{htonl(a)};
@@ -57,7 +61,7 @@ uint32_t resolve_outbound(const std::string& s) {
         freeifaddrs(ifs);
     }
     if (found == 0)
-        throw common::UsageError("outbound-addr has to be valid ipv4 address or interface name.");
+        throw RawUsageError("outbound-addr has to be valid ipv4 address or interface name.");
     return found;
 }
 
@@ -66,6 +70,25 @@ common::UniqueFd open_ns_file(const std::string& path) {
     if (!fd)
         common::throw_errno("%s", path.c_str());
     return fd;
+}
+
+/// tap::configure with slirp4netns' perror() wording for the step that failed ("cannot set MTU:
+/// Invalid argument" for an MTU below the kernel's 68, …).
+void configure_as_upstream(const std::string& name, const Options& o, const Config& cfg) {
+    try {
+        tap::configure(name, o, cfg);
+    } catch (const common::SysError& e) {
+        static constexpr std::pair<const char*, const char*> wording[] = {
+            {"netlink: set MTU", "cannot set MTU"},
+            {"netlink: set MAC address", "cannot set MAC address"},
+            {"netlink: add IPv4 address", "cannot set device address"},
+            {"netlink: add default route", "set route"},
+        };
+        for (const auto& [ours, theirs] : wording)
+            if (e.message() == ours)
+                throw common::SysError(e.err(), theirs);
+        throw;
+    }
 }
 
 /// Forks the child that opens the tap inside the target namespaces (slirp4netns' child()).
@@ -88,7 +111,7 @@ common::UniqueFd tap_from_child(const Options& o, const Config& cfg) {
     return common::ns::run_in_ns(t, [&]() {
         common::UniqueFd fd = tap::open(name);
         if (o.configure)
-            tap::configure(name, o, cfg);
+            configure_as_upstream(name, o, cfg);
         std::fprintf(stderr, "sent tapfd=%d for %s\n", fd.get(), name.c_str());
         std::fflush(stderr);
         return fd;
@@ -151,8 +174,6 @@ int run(const Options& o, const char* argv0) {
     cfg.disable_dns = o.disable_dns;
     if (!o.outbound_addr.empty())
         cfg.outbound_addr = resolve_outbound(o.outbound_addr);
-    if (o.mtu < 68) // libslirp's IF_MTU_MIN; slirp4netns fails after configuring the tap
-        throw common::UsageError("MTU must be at least 68 (libslirp's IF_MTU_MIN)");
 
     common::UniqueFd tapfd;
     if (o.netns_type == NetnsType::tapfd) {
@@ -173,6 +194,22 @@ int run(const Options& o, const char* argv0) {
     st->now_ms = monotonic_ms();
     dns::refresh(*st);
     print_banner(o, cfg);
+    if (o.mtu < mtu_min) {
+        // slirp4netns passes the MTU to slirp_new(), whose g_return_val_if_fail() prints a
+        // GLib critical and fails; with -c the kernel already refused it in the child above.
+        timespec ts{};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        tm t{};
+        localtime_r(&ts.tv_sec, &t);
+        std::fprintf(stderr,
+                     "\n(process:%d): Slirp-CRITICAL **: %02d:%02d:%02d.%03ld: slirp_new: "
+                     "assertion 'cfg->if_mtu >= IF_MTU_MIN || cfg->if_mtu == 0' failed\n"
+                     "slirp_new failed\ncreate_slirp failed\ndo_slirp is exiting\n"
+                     "do_slirp failed\nparent failed\n",
+                     static_cast<int>(getpid()), t.tm_hour, t.tm_min, t.tm_sec,
+                     ts.tv_nsec / 1'000'000);
+        return 1;
+    }
     if (o.enable_sandbox) {
         try {
             sandbox::join_target_userns(o);

@@ -65,6 +65,14 @@ if [ "$(id -u)" = 0 ]; then
     for b in /usr/bin/newuidmap /usr/bin/newgidmap /usr/bin/fusermount3; do
         [ -u "$b" ] || getcap "$b" 2>/dev/null | grep -q cap_set || chmod u+s "$b"
     done
+    # Unprivileged ICMP ping sockets, as Debian systems with systemd have them
+    # (/usr/lib/sysctl.d/50-default.conf: net.ipv4.ping_group_range = 0 2147483647); this machine
+    # boots with "1 0" (none). Writing the same value again is harmless, so this stays idempotent.
+    # The slirpnet suite tests ICMP echo both ways: through ping sockets here, and through the
+    # UDP-port-7 fallback in a namespace of its own, where the range starts out as "1 0".
+    if [ -w /proc/sys/net/ipv4/ping_group_range ]; then
+        echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+    fi
     # fuse.conf: allow_other for the user's mounts where a test asks for it.
     grep -q '^user_allow_other' /etc/fuse.conf 2>/dev/null || echo user_allow_other >>/etc/fuse.conf
     echo "prepare-host: ready for user $user (uid $uid)"
@@ -81,5 +89,10 @@ grep -q "^$me:" /etc/subgid 2>/dev/null || note "no /etc/subgid range for $me"
 [ -r /dev/net/tun ] && [ -w /dev/net/tun ] || note "/dev/net/tun is not read-writable for $me"
 [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] || note "XDG_RUNTIME_DIR is not set to a directory"
 unshare -r true 2>/dev/null || note "unprivileged user namespaces are not available"
+read -r lo hi </proc/sys/net/ipv4/ping_group_range 2>/dev/null || { lo=1; hi=0; }
+g=$(id -g)
+[ "$lo" -le "$g" ] && [ "$g" -le "$hi" ] ||
+    echo "prepare-host: note: net.ipv4.ping_group_range ($lo $hi) excludes gid $g: no unprivileged" \
+        "ping sockets (tests that need them skip)" >&2
 [ ${#missing[@]} = 0 ] || exit 1
 echo "prepare-host: this user can run the integration suites"

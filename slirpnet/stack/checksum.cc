@@ -2,15 +2,50 @@
 // checksum.cc — the Internet checksum (RFC 1071) and incremental update (RFC 1624)
 #include "slirpnet/stack/checksum.h"
 
+#include <bit>
+#include <cstring>
+
 namespace slirp::csum {
 
 uint32_t sum16(std::span<const std::byte> data, uint32_t acc) noexcept {
-    uint64_t sum = acc;
-    size_t i = 0;
-    for (; i + 1 < data.size(); i += 2)
-        sum += (static_cast<uint32_t>(data[i]) << 8) | static_cast<uint32_t>(data[i + 1]);
-    if (i < data.size())
-        sum += static_cast<uint32_t>(data[i]) << 8;
+    // RFC 1071 §2(B): the sum is byte-order independent, so add native-order 32-bit words into
+    // a 64-bit accumulator (carries collect in the top half), fold, then swap to network order.
+    const std::byte* p = data.data();
+    size_t n = data.size();
+    uint64_t s = 0;
+    while (n >= 32) {
+        uint32_t w[8];
+        std::memcpy(w, p, sizeof(w));
+        s += uint64_t{w[0]} + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7];
+        p += 32;
+        n -= 32;
+    }
+    while (n >= 4) {
+        uint32_t w;
+        std::memcpy(&w, p, 4);
+        s += w;
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        uint16_t w;
+        std::memcpy(&w, p, 2);
+        s += w;
+        p += 2;
+        n -= 2;
+    }
+    if (n == 1) { // the odd byte is the high half of a zero-padded big-endian word
+        uint8_t b[2] = {static_cast<uint8_t>(*p), 0};
+        uint16_t w;
+        std::memcpy(&w, b, 2);
+        s += w;
+    }
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    uint16_t be = static_cast<uint16_t>(s);
+    if constexpr (std::endian::native == std::endian::little)
+        be = __builtin_bswap16(be);
+    uint64_t sum = uint64_t{acc} + be;
     while (sum >> 32)
         sum = (sum & 0xffffffff) + (sum >> 32);
     return static_cast<uint32_t>(sum);

@@ -43,9 +43,17 @@ void output(Stack& st, FrameBuf& f, const common::Mac& src, uint16_t ethertype) 
         std::memset(eth.dst, 0xff, 6);
     std::memcpy(eth.src, src.data(), 6);
     eth.type = Be16::from_host(ethertype);
-    if (!f.push(eth))
+    if (!f.push(eth)) {
+        st.tx_vnet = VirtioNetHdr{};
         return;
+    }
     ++st.cnt.frames_out;
+    if (st.tx_vnet.flags != 0 || st.tx_vnet.gso_type != vnet_gso_none) {
+        VirtioNetHdr h = st.tx_vnet;
+        st.tx_vnet = VirtioNetHdr{};
+        st.sink.send_vnet(f.data(), h);
+        return;
+    }
     st.sink.send(f.data());
 }
 

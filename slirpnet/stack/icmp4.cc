@@ -3,16 +3,19 @@
 //
 // Theory of operation: echo requests to the gateway or DNS address are answered here, with the
 // request's id, sequence and payload (RFC 792), as libslirp does (even with
-// --disable-host-loopback). Echo to other addresses would need host ping sockets, which this
-// machine class does not allow unprivileged (ping_group_range "1 0"): they are dropped and
-// counted. Errors we generate (net/port unreachable) quote the original IP header plus 8 bytes
-// (RFC 792) and never answer an ICMP error (RFC 1122 §3.2.2).
+// --disable-host-loopback). Echo to any other address goes out through a host socket
+// (icmp_sock.cc: a ping socket, or libslirp's UDP-to-port-7 fallback where ping sockets are not
+// allowed). Errors we generate (net/port unreachable) quote the original IP header plus 8 bytes
+// (RFC 792), come with TTL 255 as libslirp's, and never answer an ICMP error (RFC 1122 §3.2.2).
 
 #include "slirpnet/stack/checksum.h"
+#include "slirpnet/stack/icmp_sock.h"
 #include "slirpnet/stack/stack.h"
 
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
+
+#include <algorithm>
 
 namespace slirp::icmp4 {
 
@@ -29,7 +32,7 @@ void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
         return;
     }
     if (dst != st.cfg.gw && dst != st.cfg.dns) {
-        ++st.cnt.no_route;
+        echo_out(st, ip, body);
         return;
     }
     FrameBuf& f = st.out;
@@ -50,16 +53,7 @@ void send_error(Stack& st, uint8_t type, uint8_t code, std::span<const std::byte
     if (!oh || oh->proto == IPPROTO_ICMP)
         return;
     size_t ihl = size_t{oh->ver_ihl & 0x0fu} * 4;
-    FrameBuf& f = st.out;
-    f.reset();
-    IcmpHeader h{};
-    h.type = type;
-    h.code = code;
-    f.append_struct(h);
-    f.append(orig.first(std::min(orig.size(), ihl + 8)));
-    Be16 c = Be16::from_host(csum::finish(f.data()));
-    std::memcpy(f.mutable_data().data() + 2, &c, 2);
-    ipv4::output(st, f, st.cfg.gw, oh->src.host(), IPPROTO_ICMP);
+    send_error_from(st, st.cfg.gw, type, code, 0, orig.first(std::min(orig.size(), ihl + 8)));
 }
 
 } // namespace slirp::icmp4

@@ -68,8 +68,10 @@ void output(Stack& st, FrameBuf& f, uint32_t src, uint32_t dst, uint8_t proto,
     ip.dst = Be32::from_host(dst);
     ip.csum = Be16::from_host(
         csum::finish(std::as_bytes(std::span<const Ipv4Header, 1>(&ip, 1))));
-    if (!f.push(ip))
+    if (!f.push(ip)) {
+        st.tx_vnet = VirtioNetHdr{};
         return;
+    }
     ether::output(st, f, src == st.cfg.dns ? st.cfg.dns_mac : st.cfg.gw_mac, ETHERTYPE_IP);
 }
 

@@ -61,6 +61,9 @@ void dispatch(Stack& st, uint64_t tag, uint32_t events) noexcept {
     case Tag::fwd_udp:
         udp::fwd_event(st, tag_index(tag));
         break;
+    case Tag::icmp:
+        icmp4::sock_event(st, tag_index(tag), events);
+        break;
     default:
         break;
     }
@@ -69,6 +72,7 @@ void dispatch(Stack& st, uint64_t tag, uint32_t events) noexcept {
 void timer_tick(Stack& st) noexcept { // st.now_ms is set by the caller (the loop, or a test)
     dns::refresh(st);
     udp::expire(st);
+    icmp4::expire(st);
     tcp::timer(st);
 }
 

@@ -6,7 +6,9 @@
 #include "common/unique_fd.h"
 #include "slirpnet/stack/packet.h"
 #include "slirpnet/stack/tcp_conn.h"
+#include "slirpnet/stack/icmp_sock.h"
 #include "slirpnet/stack/udp.h"
+#include "slirpnet/stack/wire.h"
 
 #include <array>
 #include <cstdint>
@@ -46,6 +48,12 @@ class FrameSink {
 public:
     virtual ~FrameSink() = default;
     virtual void send(std::span<const std::byte> frame) noexcept = 0;
+    /// True when send_vnet() hands offload metadata to the guest (a tap with IFF_VNET_HDR):
+    /// TCP then sends partial checksums and GSO super-frames (stack/vnet.cc).
+    virtual bool offload() const noexcept { return false; }
+    /// A frame with offload metadata. The default completes the checksum and segments a GSO
+    /// super-frame in software, sending each piece with send() (vnet::segment).
+    virtual void send_vnet(std::span<const std::byte> frame, const VirtioNetHdr& h) noexcept;
 };
 
 /// Frames seen and dropped, by reason (malformed guest input is counted, never fatal).
@@ -60,7 +68,7 @@ struct Counters {
 
 /// What an epoll event's u64 refers to: kind in the high 32 bits, slot index in the low.
 enum class Tag : uint32_t {
-    tap = 1, timer, exit_fd, target, signal, api_listen, api_conn, udp, tcp, fwd_tcp, fwd_udp
+    tap = 1, timer, exit_fd, target, signal, api_listen, api_conn, udp, tcp, fwd_tcp, fwd_udp, icmp
 };
 inline uint64_t make_tag(Tag t, uint32_t idx) noexcept {
     return (uint64_t{static_cast<uint32_t>(t)} << 32) | idx;
@@ -90,8 +98,11 @@ struct Stack {
     Counters cnt;
     uint64_t now_ms = 0; ///< monotonic, refreshed by the loop before each batch
     FrameBuf out;        ///< the one outgoing frame being built
+    VirtioNetHdr tx_vnet{}; ///< offload metadata for `out` (all zero: none); ether::output clears it
+    bool rx_csum_trusted = false; ///< the guest frame being handled needs no L4 checksum check
     std::span<const std::byte> cur_datagram; ///< the guest IPv4 datagram being handled (for ICMP errors)
     UdpTable udp;
+    IcmpTable icmp; ///< echo flows to host ping (or UDP port 7) sockets
     TcpTable tcp;
     std::array<uint8_t, 6 * 16> dhcp_leases{}; ///< MAC per pool slot; all-zero = free
     std::vector<Forward> forwards;
@@ -123,6 +134,17 @@ void input(Stack& st, std::span<const std::byte> frame) noexcept;
 /// Prepends the Ethernet header (from `src`, to the guest) and sends out.
 void output(Stack& st, FrameBuf& f, const common::Mac& src, uint16_t ethertype) noexcept;
 } // namespace ether
+
+namespace vnet {
+/// Takes one frame read from an IFF_VNET_HDR tap (virtio_net_hdr + Ethernet frame): completes
+/// a partial UDP checksum in place, marks a partial TCP checksum as trusted, then ether::input.
+void input(Stack& st, std::span<std::byte> buf) noexcept;
+/// Writes the checksum a VIRTIO_NET_HDR_F_NEEDS_CSUM frame lacks; false if the offsets are bad.
+bool complete_csum(std::span<std::byte> frame, const VirtioNetHdr& h) noexcept;
+/// Software GSO: sends `frame` through out.send() as ordinary frames, with full checksums
+/// (a TCPv4 super-frame becomes gso_size-byte segments); false if the frame is not usable.
+bool segment(std::span<const std::byte> frame, const VirtioNetHdr& h, FrameSink& out) noexcept;
+} // namespace vnet
 
 namespace arp {
 void input(Stack& st, PacketView p) noexcept;

@@ -25,6 +25,7 @@ inline constexpr uint8_t  tcp_our_wscale    = 7;       ///< windows up to 8 MiB 
 inline constexpr uint16_t tcp_default_mss   = 536;     ///< RFC 9293 §3.7.1 when no MSS option
 inline constexpr uint64_t tcp_idle_ms       = 7'200'000; ///< drop half-dead flows after 2 h
 inline constexpr int      tcp_sndbuf        = 4 << 20; ///< requested; the kernel caps it at wmem_max
+inline constexpr uint32_t tcp_low_wnd       = 65536;   ///< below this, watch for room (EPOLLOUT)
 // clang-format on
 
 /// The states we need: we translate rather than terminate, so the host kernel runs the real TCP
@@ -63,6 +64,9 @@ struct TcpConn {
     bool host_eof = false;  ///< host socket read EOF; FIN is due to the guest
     bool fin_sent = false;
     bool want_out = false;  ///< EPOLLOUT armed (host send buffer was full)
+    bool wnd_watch = false; ///< a small window was advertised; EPOLLOUT re-armed to update it
+    bool host_data = true;  ///< host socket may hold unsent data: cleared by an EAGAIN peek,
+                            ///< set by EPOLLIN (edge-triggered) and by retransmission
 
     std::array<std::byte, 28> syn_head{}; ///< guest SYN's IP header + 8 bytes, for ICMP errors
     uint64_t rto_at = 0; ///< 0: no timer
@@ -106,11 +110,17 @@ size_t active(const Stack& st) noexcept;
 inline bool seq_lt(uint32_t a, uint32_t b) noexcept { return static_cast<int32_t>(a - b) < 0; }
 inline bool seq_le(uint32_t a, uint32_t b) noexcept { return static_cast<int32_t>(a - b) <= 0; }
 /// Sends a segment whose payload is already in st.out (empty for control segments).
+/// With an offloading sink a data segment leaves with a partial checksum, and one longer than
+/// `gso_size` (non-zero) as a GSO super-frame the guest's kernel takes as gso_size-byte segments.
 void send_segment(Stack& st, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
                   uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
-                  std::span<const std::byte> options) noexcept;
+                  std::span<const std::byte> options, uint16_t gso_size = 0) noexcept;
 /// Sends a control or data segment of `c` (payload in st.out) with the current ack and window.
-void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq) noexcept;
+void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq, uint16_t gso_size = 0) noexcept;
+/// Payload bytes per segment toward the guest: its MSS, capped by our MTU.
+size_t seg_size(const Stack& st, const TcpConn& c) noexcept;
+/// Payload bytes per frame: seg_size(), or whole segments up to 64 KiB with GSO offload.
+size_t frame_payload(const Stack& st, const TcpConn& c) noexcept;
 /// SYN or SYN-ACK with MSS and window-scale options.
 void emit_syn(Stack& st, TcpConn& c, bool with_ack) noexcept;
 /// Sends host data the guest's window allows (MSG_PEEK, no copy kept), and FIN at host EOF.
@@ -124,6 +134,9 @@ int connect_failure_icmp_code(int err) noexcept;
 void abort_conn(Stack& st, TcpConn& c) noexcept;
 /// Forgets the connection (closes the host socket normally).
 void release(Stack& st, TcpConn& c) noexcept;
+/// Re-arms the host socket in epoll (EPOLL_CTL_MOD): the kernel re-polls it and, if its send
+/// buffer is short of room, reports EPOLLOUT once a third of it is free again.
+void rearm(Stack& st, TcpConn& c) noexcept;
 /// Arms the retransmission timer if it is not running.
 void arm_rto(Stack& st, TcpConn& c) noexcept;
 } // namespace tcp

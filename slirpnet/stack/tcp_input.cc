@@ -297,7 +297,8 @@ void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
         ++st.cnt.malformed;
         return;
     }
-    if (csum::finish(p.rest(), csum::pseudo4(ip.src.host(), ip.dst.host(), IPPROTO_TCP,
+    if (!st.rx_csum_trusted && // partial checksum from the guest's kernel (vnet.cc)
+        csum::finish(p.rest(), csum::pseudo4(ip.src.host(), ip.dst.host(), IPPROTO_TCP,
                                              p.remaining())) != 0) {
         ++st.cnt.malformed;
         return;
@@ -411,9 +412,17 @@ void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
                 st.out.reset();
                 emit(st, c, tcp_ack, c.snd_nxt);
             }
+        } else if ((events & EPOLLOUT) != 0 && c.wnd_watch) {
+            c.wnd_watch = false; // room again after a small window: tell the guest
+            if (host_window(c) > c.adv_wnd) {
+                st.out.reset();
+                emit(st, c, tcp_ack, c.snd_nxt);
+            }
         }
-        if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0)
+        if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0) {
+            c.host_data = true;
             push(st, c);
+        }
         if (c.state == TcpState::established && c.guest_fin && c.fin_sent &&
             c.snd_una == c.snd_nxt)
             release(st, c);

@@ -38,6 +38,7 @@ void retransmit(Stack& st, TcpConn& c) noexcept {
             (void)setsockopt(c.fd.get(), SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
             c.snd_nxt = c.snd_una;
             c.fin_sent = false;
+            c.host_data = true;
             push(st, c);
         }
         return;

@@ -9,12 +9,20 @@
 // to port 67 go to the DHCP server (dhcp4.cc). Forwarded UDP ports (API add_hostfwd) create
 // flows whose replies go out through the forward's socket with sendto() to the client.
 // The table is a fixed array (max_udp_flows); a full table drops new flows (counted).
-// RFC 768.
+// ICMP errors: flow sockets have IP_RECVERR on; an error the host gets for a flow (port
+// unreachable → ECONNREFUSED, host/net unreachable) is read from the error queue and sent to the
+// guest as that ICMP error, quoting the flow's last datagram (libslirp 4.7 forwards them the same
+// way). It comes from the address the guest sent to when that host reported it (so a closed port
+// on 10.0.2.2 is reported by 10.0.2.2, where libslirp shows 127.0.0.1, a martian the guest drops),
+// else from the reporting router. A send the host refuses at once (no route) gets net or host
+// unreachable from the gateway, as libslirp's udp_input(). RFC 768, RFC 1122 §4.1.3.3.
 
 #include "slirpnet/stack/checksum.h"
 #include "slirpnet/stack/stack.h"
 
+#include <cerrno>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -78,6 +86,7 @@ int open_flow(Stack& st, uint32_t ga, uint16_t gp, uint32_t ra, uint16_t rp) noe
         ++st.cnt.no_route;
         return -1;
     }
+    icmp4::enable_recverr(fd.get());
     UdpFlow& fl = st.udp.flows[static_cast<size_t>(i)];
     fl.used = true;
     fl.gaddr = ga;
@@ -88,6 +97,24 @@ int open_flow(Stack& st, uint32_t ga, uint16_t gp, uint32_t ra, uint16_t rp) noe
     fl.fwd_fd = -1;
     fl.expiry_ms = rp == 53 ? udp_dns_expiry_ms : udp_expiry_ms;
     return i;
+}
+
+/// Sends the ICMP errors queued on a flow's socket to the guest.
+void forward_errors(Stack& st, const UdpFlow& fl) noexcept {
+    sockaddr_in peer{};
+    socklen_t plen = sizeof(peer);
+    uint32_t host = getpeername(fl.fd.get(), reinterpret_cast<sockaddr*>(&peer), &plen) == 0
+                        ? ntohl(peer.sin_addr.s_addr)
+                        : 0;
+    HostIcmpError e;
+    for (int n = 0; n < 64 && icmp4::read_host_error(fl.fd.get(), e); ++n) {
+        if (!e.from_icmp || (e.type != ICMP_DEST_UNREACH && e.type != ICMP_TIME_EXCEEDED) ||
+            fl.quote.len == 0)
+            continue;
+        uint32_t src = e.offender == host ? fl.raddr : translate_in(st, e.offender);
+        icmp4::send_error_from(st, src, e.type, e.code, static_cast<uint16_t>(e.info),
+                               fl.quote.get());
+    }
 }
 
 } // namespace
@@ -126,17 +153,25 @@ void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
     UdpFlow& fl = st.udp.flows[static_cast<size_t>(i)];
     fl.last_ms = st.now_ms;
     auto data = p.rest();
-    if (fl.fwd_fd >= 0)
+    if (fl.fwd_fd >= 0) {
         (void)sendto(fl.fwd_fd, data.data(), data.size(), MSG_DONTWAIT,
                      reinterpret_cast<const sockaddr*>(&fl.peer), sizeof(fl.peer));
-    else
-        (void)send(fl.fd.get(), data.data(), data.size(), MSG_DONTWAIT);
+        return;
+    }
+    fl.quote.set(st.cur_datagram);
+    if (send(fl.fd.get(), data.data(), data.size(), MSG_DONTWAIT) < 0 &&
+        (errno == ENETUNREACH || errno == EHOSTUNREACH))
+        icmp4::send_error(st, ICMP_DEST_UNREACH,
+                          errno == EHOSTUNREACH ? ICMP_HOST_UNREACH : ICMP_NET_UNREACH,
+                          st.cur_datagram);
 }
 
-void sock_event(Stack& st, uint32_t idx, uint32_t /*events*/) noexcept {
+void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
     if (idx >= st.udp.flows.size() || !st.udp.flows[idx].used)
         return;
     UdpFlow& fl = st.udp.flows[idx];
+    if ((events & EPOLLERR) != 0)
+        forward_errors(st, fl);
     size_t max = st.cfg.mtu - sizeof(Ipv4Header) - sizeof(UdpHeader);
     for (int batch = 0; batch < 64; ++batch) {
         st.out.reset();

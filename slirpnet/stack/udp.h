@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/unique_fd.h"
+#include "slirpnet/stack/icmp_sock.h"
 #include "slirpnet/stack/packet.h"
 #include "slirpnet/stack/wire.h"
 
@@ -31,6 +32,7 @@ struct UdpFlow {
     sockaddr_in peer{};  ///< the forward's client
     uint64_t last_ms = 0;
     uint64_t expiry_ms = udp_expiry_ms;
+    Quote quote; ///< the last guest datagram, quoted by ICMP errors the host socket reports
 };
 
 struct UdpTable {

@@ -137,3 +137,13 @@ teardown() {
     run socat -t 3 - TCP4:$addr:$port,bind=$addr </dev/null
     assert_equal "$output" "guest-saw=$addr"
 }
+
+@test "each request is logged on stderr as slirp4netns logs it" {
+    start_slirp -c -a "$API"
+    wait_for_socket 5 "$API"
+    run api_call "$API" '{"execute": "list_hostfwd"}'
+    assert_equal "$output" '{"entries":[]}'
+    wait_until 5 grep -q "api_handler: got request:" "$SLIRP_LOG"
+    run cat "$SLIRP_LOG"
+    assert_contains "$output" "$(printf 'apifd event\napi_handler: got request: {"execute": "list_hostfwd"}\n')"
+}

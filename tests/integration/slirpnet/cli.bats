@@ -135,3 +135,34 @@ teardown() { teardown_pids; }
     assert_contains "$output" "WARNING: Support for seccomp is experimental"
     assert_contains "$output" "WARNING: --create-sandbox is deprecated"
 }
+
+@test "--macaddress fields are read as slirp4netns' sscanf(\"%x\") reads them" {
+    # accepted: the run gets as far as joining the (missing) namespace
+    for mac in 0g:11:22:33:44:55 00:11:22:33:44 0x1:+2:3:4:5:6x; do
+        run --separate-stderr "$SLIRP4NETNS" -c --macaddress="$mac" 999999 tap0
+        [ "$status" -eq 1 ]
+        assert_not_contains "$stderr" "invalid MAC address"
+        assert_contains "$stderr" "child failed(1)"
+    done
+    for mac in -1:2:3:4:5:6 100:1:2:3:4:5 :::::; do
+        run --separate-stderr "$SLIRP4NETNS" -c --macaddress="$mac" 999999 tap0
+        [ "$status" -eq 1 ]
+        assert_contains "$stderr" "\"$mac\" is an invalid MAC address."
+    done
+}
+
+@test "MAC and outbound-addr errors end without a newline, byte for byte" {
+    "$SLIRP4NETNS" -c --macaddress=zz:bb 1 tap0 2>"$BATS_TEST_TMPDIR/err" && false || [ $? -eq 1 ]
+    printf '"zz:bb" is an invalid MAC address.\nmacaddress has to be a valid MAC address (hex string, 6 bytes, each byte separated by a '"':'"').' >"$BATS_TEST_TMPDIR/want"
+    cmp "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/want"
+    "$SLIRP4NETNS" --outbound-addr=nosuchif0 1 tap0 >/dev/null 2>"$BATS_TEST_TMPDIR/err" && false || [ $? -eq 1 ]
+    printf 'outbound-addr has to be valid ipv4 address or interface name.' >"$BATS_TEST_TMPDIR/want"
+    cmp "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/want"
+}
+
+@test "a WARNING printed while parsing still comes before a later error" {
+    run --separate-stderr "$SLIRP4NETNS" --outbound-addr=nosuchif0 --cidr=24 1 tap0
+    [ "$status" -eq 1 ]
+    assert_equal "$output" "WARNING: Support for --outbound-addr is experimental"
+    assert_equal "$stderr" "invalid CIDR: 24"
+}

@@ -65,3 +65,27 @@ in_fake_host() {
         exit $rc
     ' "$1" "${@:2}" 3>&-
 }
+
+# in_private_host [--no-net-raw] SETUP SCRIPT ARGS...: a private user+net+pid "host" (lo up with
+# 198.51.100.1 as well, no other route; SETUP run there with sh), where $SLIRP4NETNS -c ARGS serves a
+# guest netns nested inside, in which SCRIPT runs with sh. A new network namespace starts with
+# net.ipv4.ping_group_range "1 0" (no ping sockets), whatever the machine's is; SETUP may change it.
+# slirp is root there, so it can open raw sockets unless --no-net-raw drops CAP_NET_RAW (as an
+# ordinary user on a real host). Everything started there ends with it (pid namespace).
+# slirp's log: $BATS_TEST_TMPDIR/slirp.log.
+in_private_host() {
+    local wrap=""
+    if [ "$1" = --no-net-raw ]; then wrap="setpriv --bounding-set=-net_raw --inh-caps=-net_raw"; shift; fi
+    export T=$BATS_TEST_TMPDIR SLIRP4NETNS WRAP=$wrap
+    timeout 60 unshare --user --map-root-user --net --pid --fork --mount --mount-proc sh -euc '
+        setup=$1 script=$2; shift 2
+        ip link set lo up
+        ip addr add 198.51.100.1/32 dev lo
+        sh -euc "$setup"
+        unshare --net sleep 60 & g=$!
+        sleep 0.2
+        $WRAP "$SLIRP4NETNS" -c -r 5 "$@" $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 &
+        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        nsenter -n -t $g sh -c "$script"
+    ' sh "$@" 3>&-
+}

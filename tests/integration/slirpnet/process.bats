@@ -99,6 +99,76 @@ teardown() { teardown_pids; }
     wait_exit 10 "$SLIRP_PID"
 }
 
+@test "exits when the tap is deleted" {
+    skip_if_original "$SLIRP4NETNS" "slirp4netns spins printing 'do_slirp: read: File descriptor in bad state'"
+    start_slirp -c
+    in_ns "$NS_PID" ip link del tap0
+    wait_exit 10 "$SLIRP_PID"
+    wait "$SLIRP_PID" && rc=0 || rc=$?
+    [ "$rc" -eq 0 ]
+}
+
+@test "--netns-type=path exits when the tap is deleted" {
+    skip_if_original "$SLIRP4NETNS" "slirp4netns spins printing 'do_slirp: read: File descriptor in bad state'"
+    make_userns_netns
+    bg "$SLIRP4NETNS" -c -r 5 --userns-path=/proc/$NS_PID/ns/user --netns-type=path \
+        /proc/$NS_PID/ns/net tap0 5>"$BATS_TEST_TMPDIR/ready"
+    local pid=$SPAWNED_PID
+    wait_for_file_content 10 "$BATS_TEST_TMPDIR/ready"
+    in_ns "$NS_PID" ip link del tap0
+    wait_exit 10 "$pid"
+}
+
+@test "--netns-type=path keeps serving when the namespace's processes exit, as slirp4netns does" {
+    # Only a PID says whose death ends the network; a path (often a bind mount that outlives every
+    # process) does not, and our tap fd keeps the namespace itself alive.
+    make_userns_netns
+    bg "$SLIRP4NETNS" -c -r 5 --userns-path=/proc/$NS_PID/ns/user --netns-type=path \
+        /proc/$NS_PID/ns/net tap0 5>"$BATS_TEST_TMPDIR/ready"
+    local pid=$SPAWNED_PID
+    wait_for_file_content 10 "$BATS_TEST_TMPDIR/ready"
+    kill "$NS_PID"
+    wait_exit 5 "$NS_PID"
+    sleep 1
+    kill -0 "$pid"
+}
+
+@test "--mtu below 68 fails in the child with -c, as the kernel refuses it" {
+    make_userns_netns
+    run --separate-stderr "$SLIRP4NETNS" -c --mtu=67 "$NS_PID" tap0
+    [ "$status" -eq 1 ]
+    assert_equal "$stderr" "$(printf 'cannot set MTU: Invalid argument\nchild failed(1)')"
+}
+
+@test "--mtu below 68 without -c fails where libslirp's slirp_new() does" {
+    make_userns_netns
+    in_ns "$NS_PID" ip tuntap add name tap0 mode tap
+    run --separate-stderr timeout 10 "$SLIRP4NETNS" --mtu=67 "$NS_PID" tap0
+    [ "$status" -eq 1 ]
+    assert_contains "$stderr" "slirp_new: assertion 'cfg->if_mtu >= IF_MTU_MIN || cfg->if_mtu == 0' failed"
+    assert_contains "$stderr" "$(printf 'slirp_new failed\ncreate_slirp failed\ndo_slirp is exiting\ndo_slirp failed\nparent failed')"
+    assert_contains "$output" "* MTU:             67"
+}
+
+@test "--netns-type=tapfd exits when the tap is deleted" {
+    skip_if_original "$SLIRP4NETNS" "--netns-type=tapfd is new in slirp4netns 1.3"
+    make_userns_netns
+    bg_in_ns "$NS_PID" python3 -c '
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"tap0", 0x0002 | 0x1000))  # TUNSETIFF TAP|NO_PI
+os.set_inheritable(fd, True)
+os.execv(sys.argv[1], [sys.argv[1], "--netns-type=tapfd", str(fd)])
+' "$SLIRP4NETNS"
+    local pid=$SPAWNED_PID
+    wait_for_network_device 10 "$NS_PID" tap0
+    in_ns "$NS_PID" ip link set tap0 up
+    in_ns "$NS_PID" ip addr add 10.0.2.100/24 dev tap0
+    wait_for_ping 10 "$NS_PID" 10.0.2.2
+    in_ns "$NS_PID" ip link del tap0
+    wait_exit 10 "$pid"
+}
+
 @test "--netns-type=tapfd uses an inherited tap fd" {
     skip_if_original "$SLIRP4NETNS" "--netns-type=tapfd is new in slirp4netns 1.3"
     make_userns_netns

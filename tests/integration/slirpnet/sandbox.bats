@@ -184,7 +184,7 @@ blocked='seccomp: The following syscalls are blocked: execve lookup_dcookie pidf
         ls -A /proc/$s/root
         cat "/proc/$s/root$R/resolv.conf"
         rc=0
-        nsenter -n -t $g sh -c "echo q | socat -t 2 - UDP4:10.0.2.3:53" || rc=$?
+        nsenter -n -t $g sh -c "echo q | socat -t 5 - UDP4:10.0.2.3:53" || rc=$?
         kill $s $g $u 2>/dev/null || true
         cat "$T/slirp.log"
         exit $rc
