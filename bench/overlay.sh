@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# overlay.sh — read-path benchmark: fuse-overlay vs Debian's fuse-overlayfs vs kernel overlayfs
+# overlay.sh — read- and write-path benchmark: fuse-overlay vs Debian's fuse-overlayfs vs kernel overlayfs
 #
 # Usage: bench/overlay.sh [OURS] — OURS defaults to build/fuse-overlay/fuse-overlay. Runs as the
 # invoking user; every mount lives in its own `unshare -rm` namespace (kernel overlayfs with
 # -o userxattr). Prints seconds per row for the three and the ratios (>1 means ours is faster).
-# "cold" is the first pass after a fresh mount (FUSE caches empty; the layers' page cache warm),
-# "warm" the second pass on the same mount. Each tool runs REPS times (interleaved, a fresh mount
-# each time) and the median is printed: this host is noisy.
+# ROWS=read|write|all (default all) picks the row groups.
+# Read rows: "cold" is the first pass after a fresh mount (FUSE caches empty; the layers' page
+# cache warm), "warm" the second pass on the same mount.
+# Write rows (a fresh, empty upper for each tool and repetition): create NWRITE small files, append
+# to NWRITE lower files, write a BIGMB file (dd + fsync), chmod of the BIGMB lower file (a copy-up),
+# the same with -o metacopy=on (ours only copies the metadata; Debian's 1.10 ignores the option;
+# the kernel refuses metacopy=on together with userxattr, so it shows n/a), and rm -rf of a lower
+# tree. A row the tool refuses with EROFS shows "n/a (EROFS)" (ENOSYS likewise), a refused mount
+# option "n/a (refused)", any other failure "n/a (failed)".
+# Each tool runs REPS times (interleaved, a fresh mount each time) and the median is printed: this
+# host is noisy.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 OURS=${1:-${FUSE_OVERLAYFS:-$here/build/fuse-overlay/fuse-overlay}}
 ORIG=${ORIG_FUSE_OVERLAYFS:-/usr/bin/fuse-overlayfs}
 NFILES=${NFILES:-3000}
+NWRITE=${NWRITE:-2000}
 BIGMB=${BIGMB:-256}
 RANDREADS=${RANDREADS:-20000}
 REPS=${REPS:-5}
+ROWS=${ROWS:-all}
 
 D=$(mktemp -d /tmp/ovl-bench-XXXXXX)
+# The kernel leaves work/work mode 000: make everything removable first.
 trap 'chmod -R u+rwx "$D" 2>/dev/null; rm -rf "$D"' EXIT
 mkdir -p "$D"/{L1,L2,L3,M,U,W}
 echo "building $NFILES files in 3 layers and a ${BIGMB} MiB file..." >&2
@@ -29,9 +40,17 @@ for l in 1 2 3; do
     done
 done
 head -c $((BIGMB * 1024 * 1024)) /dev/urandom >"$D/L3/big"
+# Write rows: append to the first NWRITE lower files of dir0..dir19 (in every layer); rm -rf the
+# lower tree dir20..dir29.
+(cd "$D" && for d in $(seq 0 19); do for l in 1 2 3; do ls -1 "L$l/dir$d" 2>/dev/null |
+    sed "s|^|dir$d/|"; done; done) >"$D/lower.list"
+head -n "$NWRITE" "$D/lower.list" >"$D/append.list"
+NAPPEND=$(wc -l <"$D/append.list")
+NRM=$(cd "$D" && cat <(for l in 1 2 3; do for d in $(seq 20 29); do
+    ls -1 "L$l/dir$d" 2>/dev/null; done; done) | wc -l)
 
-# The timed part, run inside the namespace with the overlay mounted at $M.
-inner='
+# The timed read part, run inside the namespace with the overlay mounted at $M.
+inner_read='
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$1 $(echo "$e - $s" | bc)"; }
 findstat() { find "$M" -type f -exec stat -c %i {} + ; }
 lsr() { ls -lR "$M"; }
@@ -48,32 +67,97 @@ s=$(date +%s.%N); cat "$M/big" >/dev/null; e=$(date +%s.%N); echo "seq_read_${BI
 echo "rand_4k_x$RANDREADS $(t randread | cut -d" " -f2)"
 cd /; umount "$M"
 '
-run_one() { # NAME MOUNTCMD
-    M=$D/M RANDREADS=$RANDREADS BIGMB=$BIGMB OVL_MNT=$2 unshare -rm bash -c \
-        "mnt() { eval \"\$OVL_MNT\"; }; $inner"
+
+# The timed write part: each row on a mount with a fresh upper (the first five share one; the
+# metacopy row gets its own). tw ROW CMD... prints "ROW SECONDS", or "ROW erofs"/"ROW failed".
+inner_write='
+tw() {
+    local row=$1 s e err; shift; sync
+    s=$(date +%s.%N)
+    if err=$("$@" 2>&1 >/dev/null); then
+        e=$(date +%s.%N); echo "$row $(echo "$e - $s" | bc)"
+    elif grep -q "Read-only file system" <<<"$err"; then echo "$row erofs"
+    elif grep -q "Function not implemented" <<<"$err"; then echo "$row enosys"
+    else echo "$row failed"; echo "$row: ${err:0:300}" >&2; fi
+}
+create() { mkdir "$M/new" || return; local i; for i in $(seq "$NWRITE"); do echo x >"$M/new/f$i" || return; done; }
+append() { local p; while read -r p; do echo y >>"$M/$p" || return; done <"$D/append.list"; }
+wbig() { dd if=/dev/zero of="$M/wbig" bs=1M count="$BIGMB" conv=fsync status=none; }
+rmtree() { rm -rf "$M"/dir2[0-9]; }
+fresh() { cd /; chmod -R u+rwx "$D/U" "$D/W" 2>/dev/null; rm -rf "$D/U" "$D/W"; mkdir "$D/U" "$D/W"; }
+fresh
+if mnt ""; then
+    tw create_$NWRITE create
+    tw append_$NAPPEND append
+    tw write_${BIGMB}MiB_fsync wbig
+    tw chmod_${BIGMB}MiB_lower chmod 600 "$M/big"
+    tw rm_rf_lower_$NRM rmtree
+    cd /; umount "$M"
+else
+    for r in create_$NWRITE append_$NAPPEND write_${BIGMB}MiB_fsync chmod_${BIGMB}MiB_lower rm_rf_lower_$NRM; do
+        echo "$r failed"; done
+fi
+fresh
+if mnt ",metacopy=on" 2>/dev/null; then
+    tw chmod_${BIGMB}MiB_metacopy chmod 600 "$M/big"
+    cd /; umount "$M"
+else
+    echo "chmod_${BIGMB}MiB_metacopy refused"
+fi
+fresh
+'
+run_one() { # INNER MOUNTCMD
+    M=$D/M D=$D RANDREADS=$RANDREADS BIGMB=$BIGMB NWRITE=$NWRITE NAPPEND=$NAPPEND NRM=$NRM OVL_MNT=$2 unshare -rm bash -c \
+        "mnt() { local extra=\${1:-}; eval \"\$OVL_MNT\"; }; $1"
 }
 lowers="$D/L1:$D/L2:$D/L3"
+rw="lowerdir=$lowers,upperdir=$D/U,workdir=$D/W"
 declare -A R
 rows=()
 for rep in $(seq "$REPS"); do
     for who in ours orig kernel; do
-        case $who in
-        ours) cmd="\"$OURS\" -o lowerdir=$lowers \"\$M\" 2>/dev/null" ;;
-        orig) cmd="\"$ORIG\" -o lowerdir=$lowers \"\$M\" 2>/dev/null" ;;
-        kernel) cmd="mount -t overlay overlay -o lowerdir=$lowers,userxattr \"\$M\"" ;;
-        esac
-        echo "run $rep/$REPS: $who" >&2
-        while read -r row secs; do
-            R[$who,$row]="${R[$who,$row]:-} $secs"
-            rows+=("$row")
-        done < <(run_one "$who" "$cmd")
+        groups=()
+        case $ROWS in read) groups=(read) ;; write) groups=(write) ;; *) groups=(read write) ;; esac
+        for g in "${groups[@]}"; do
+            if [ "$g" = read ]; then
+                inner=$inner_read
+                case $who in
+                ours) cmd="\"$OURS\" -o lowerdir=$lowers \"\$M\" 2>/dev/null" ;;
+                orig) cmd="\"$ORIG\" -o lowerdir=$lowers \"\$M\" 2>/dev/null" ;;
+                kernel) cmd="mount -t overlay overlay -o lowerdir=$lowers,userxattr \"\$M\"" ;;
+                esac
+            else
+                inner=$inner_write
+                case $who in
+                ours) cmd="\"$OURS\" -o $rw\$extra \"\$M\" 2>/dev/null" ;;
+                orig) cmd="\"$ORIG\" -o $rw\$extra \"\$M\" 2>/dev/null" ;;
+                kernel) cmd="mount -t overlay overlay -o $rw,userxattr\$extra \"\$M\" 2>/dev/null" ;;
+                esac
+            fi
+            echo "run $rep/$REPS: $who $g" >&2
+            while read -r row secs; do
+                R[$who,$row]="${R[$who,$row]:-} $secs"
+                rows+=("$row")
+            done < <(run_one "$inner" "$cmd")
+        done
     done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+# median: of the numbers; a row that failed in any run shows why instead.
+median() {
+    local v; v=$(tr ' ' '\n' | grep -v '^$' || true)
+    case $v in
+    "") echo "n/a"; return ;;
+    *erofs*) echo "n/a (EROFS)"; return ;;
+    *enosys*) echo "n/a (ENOSYS)"; return ;;
+    *refused*) echo "n/a (refused)"; return ;;
+    *failed*) echo "n/a (failed)"; return ;;
+    esac
+    sort -g <<<"$v" | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR + 1) / 2)]}'
+}
+ratio() { if [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]]; then printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; else echo -; fi; }
 echo "median of $REPS runs; $NFILES files in 3 layers; seconds (lower is better)"
-printf '%-20s %12s %12s %10s %10s %12s\n' row fuse-overlay fuse-ovlfs1.10 kernel "orig/ours" "kernel/ours"
+printf '%-24s %12s %14s %10s %10s %12s\n' row fuse-overlay fuse-ovlfs1.10 kernel "orig/ours" "kernel/ours"
 for row in $(printf '%s\n' "${rows[@]}" | awk '!seen[$0]++'); do
-    o=$(median <<<"${R[ours,$row]}"); f=$(median <<<"${R[orig,$row]}"); k=$(median <<<"${R[kernel,$row]}")
-    printf '%-20s %12.3f %12.3f %10.3f %9.2fx %11.2fx\n' "$row" "$o" "$f" "$k" \
-        "$(echo "$f / $o" | bc -l)" "$(echo "$k / $o" | bc -l)"
+    o=$(median <<<"${R[ours,$row]:-}"); f=$(median <<<"${R[orig,$row]:-}"); k=$(median <<<"${R[kernel,$row]:-}")
+    printf '%-24s %12s %14s %10s %10s %12s\n' "$row" "$o" "$f" "$k" "$(ratio "$f" "$o")" "$(ratio "$k" "$o")"
 done

@@ -106,6 +106,14 @@ struct Parser {
                 o.fast_ino = int_value(opt, value) != 0;
             } else if (key == "writeback") {
                 o.writeback = int_value(opt, value) != 0;
+            } else if (key == "metacopy") {
+                // Ours (the original warns and ignores it): kernel overlayfs' on/off spelling.
+                if (value == "on" || value == "1")
+                    o.metacopy = true;
+                else if (value == "off" || value == "0")
+                    o.metacopy = false;
+                else
+                    warn_unknown(opt);
             } else if (key == "noxattrs") {
                 o.noxattrs = int_value(opt, value) != 0;
             } else if (key == "xattr_permissions") {
@@ -183,7 +191,7 @@ std::vector<std::string_view> option_keys() {
             "redirect_dir",  "context",       "plugins",       "timeout",      "threaded",
             "fsync",         "fast_ino",      "writeback",     "noxattrs",     "xattr_permissions",
             "squash_to_uid", "squash_to_gid", "squash_to_root", "static_nlink", "volatile",
-            "noacl",         "debug"};
+            "noacl",         "debug",         "metacopy"};
 }
 
 std::vector<std::string> split_option_group(std::string_view g) {

@@ -39,12 +39,36 @@ void InodeTable::forget(fuse_ino_t id, uint64_t n) noexcept {
     maybe_free(node);
 }
 
+void InodeTable::detach(Node* node) noexcept {
+    if (node == nullptr || node == root_)
+        return;
+    if (Node* parent = node->parent) {
+        if (auto it = parent->children.find(node->name);
+            it != parent->children.end() && it->second == node->id)
+            parent->children.erase(it);
+        node->parent = nullptr;
+    }
+    if (node->nlookup == 0) {
+        // Only a readdir cache held it; its own children (a removed directory has none visible)
+        // go too when unreferenced.
+        maybe_free(node);
+    }
+}
+
+void InodeTable::attach(Node* parent, Node* node, std::string name) {
+    node->name = std::move(name);
+    node->parent = parent;
+    parent->children.emplace(node->name, node->id);
+}
+
 void InodeTable::maybe_free(Node* node) noexcept {
     while (node != nullptr && node != root_ && node->nlookup == 0) {
         // Children the kernel does not reference (cached by readdir) go with their parent.
         for (auto it = node->children.begin(); it != node->children.end();) {
             Node* child = get(it->second);
             if (child == nullptr || (child->nlookup == 0 && child->children.empty())) {
+                if (child != nullptr && on_free_ != nullptr)
+                    on_free_(on_free_ctx_, *child);
                 nodes_.erase(it->second);
                 it = node->children.erase(it);
             } else {
@@ -54,8 +78,17 @@ void InodeTable::maybe_free(Node* node) noexcept {
         if (!node->children.empty())
             break;
         Node* parent = node->parent;
-        parent->children.erase(node->name);
-        parent->loaded = false; // its listing is no longer complete
+        if (parent != nullptr) {
+            // Erase the entry only when it is this node's: a detached node's name may already
+            // belong to a newer node.
+            if (auto it = parent->children.find(node->name);
+                it != parent->children.end() && it->second == node->id) {
+                parent->children.erase(it);
+                parent->loaded = false; // its listing is no longer complete
+            }
+        }
+        if (on_free_ != nullptr)
+            on_free_(on_free_ctx_, *node);
         nodes_.erase(node->id);
         node = parent;
     }

@@ -22,7 +22,18 @@ public:
     Node* insert(Node* parent, std::unique_ptr<Node> node);
     /// Drops `n` kernel references; frees the node (and now-unreferenced ancestors) at zero.
     void forget(fuse_ino_t id, uint64_t n) noexcept;
+    /// Unlinks `node` from its parent (its name was removed or replaced): it leaves the parent's
+    /// children and gets no parent; it stays reachable by id while the kernel references it and
+    /// is freed now when it does not.
+    void detach(Node* node) noexcept;
+    /// Links a detached or moved node under `parent` as `name` (rename); replaces no entry.
+    void attach(Node* parent, Node* node, std::string name);
     size_t size() const noexcept { return nodes_.size(); }
+    /// Called with each node just before it is freed (must not throw or touch the table).
+    void set_on_free(void (*fn)(void* ctx, const Node& node) noexcept, void* ctx) noexcept {
+        on_free_ = fn;
+        on_free_ctx_ = ctx;
+    }
 
     /// Node count readable from a signal handler (SIGUSR1 statistics).
     static std::atomic<size_t> live_nodes;
@@ -33,6 +44,8 @@ private:
     std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;
     Node* root_ = nullptr;
+    void (*on_free_)(void*, const Node&) noexcept = nullptr;
+    void* on_free_ctx_ = nullptr;
 };
 
 } // namespace ovl

@@ -28,9 +28,15 @@ struct Node {
     /// Children resolved so far; complete (every visible name) when `loaded`.
     std::map<std::string, fuse_ino_t, std::less<>> children;
     bool loaded = false;
+    /// Other paths of this inode made by link() through the mount, which share this node (as the
+    /// kernel expects of a hard link); one of them becomes `path` when the name at `path` goes.
+    std::vector<std::string> links;
     /// Whether the backing object has any xattr: unknown until first asked; with none, xattr
     /// reads (ls -l asks for security.selinux on every file) need no system call.
     enum class Xattrs : uint8_t { unknown, none, some } xattrs = Xattrs::unknown;
+    /// Whether the upper file is a metacopy (data still below); unknown until first asked
+    /// (metacopy.cc keeps it current across copy-ups).
+    enum class Metacopy : uint8_t { unknown, no, yes } metacopy = Metacopy::unknown;
 
     bool is_dir() const noexcept { return S_ISDIR(type); }
 };

@@ -34,6 +34,7 @@ struct OverlayOptions {
     bool fast_ino = false;
     bool writeback = true;
     bool noxattrs = false;
+    bool metacopy = false; ///< ours: -o metacopy=on copies only metadata up on chmod/chown/utimes
     double timeout = 1e9;
     std::string context; ///< accepted and ignored, as upstream
 

@@ -167,6 +167,10 @@ Result<struct stat> node_stat(Overlay& ov, Node& node) {
         }
     }
 
+    return shown_stat(ov, node, st);
+}
+
+struct stat shown_stat(Overlay& ov, Node& node, struct stat st) {
     st.st_ino = node.ino;
     if (S_ISDIR(st.st_mode)) {
         if (ov.opts.static_nlink) {

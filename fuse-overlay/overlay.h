@@ -15,7 +15,8 @@
 namespace ovl {
 
 /// Everything one mount needs. With `-o threaded=1`, `mu` is upstream's one big lock: every op
-/// except read holds it for its whole duration (lock order: mu only; nothing nests).
+/// holds it for its whole duration except those touching only an open file's fd (read, write,
+/// fallocate, copy_file_range, fsync, flush, locks) (lock order: mu only; nothing nests).
 struct Overlay {
     OverlayOptions opts;
     std::vector<Layer> layers; ///< upper first when present, then lowers left to right
@@ -24,6 +25,12 @@ struct Overlay {
     uint32_t overflow_uid = 65534;
     uint32_t overflow_gid = 65534;
     std::mutex mu;
+    /// `<workdir>/work` (O_PATH|O_DIRECTORY), emptied at mount; invalid without an upper layer.
+    /// Copy-up builds objects here and renames them into upper; names come from `work_counter`.
+    common::UniqueFd work_fd;
+    uint64_t work_counter = 0;
+    /// Whether the kernel runs the writeback cache for this mount (negotiated in init).
+    bool writeback = false;
 
     /// Builds an overlay over already-opened layers; sets up the root node. Throws on OOM.
     Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
@@ -54,6 +61,10 @@ Result<void> load_dir(Overlay& ov, Node& dir);
 /// The stat users see for `node`: topmost object's stat with st_ino, nlink, id mapping, squash
 /// and stat override applied.
 Result<struct stat> node_stat(Overlay& ov, Node& node);
+
+/// `st` (a stat of the node's backing object) as users see it: st_ino, directory nlink, id
+/// mapping and squash applied. node_stat's second half.
+struct stat shown_stat(Overlay& ov, Node& node, struct stat st);
 
 /// The layer a node's data lives in.
 inline const Layer& node_layer(const Overlay& ov, const Node& n) { return ov.layers[n.layer]; }

@@ -21,13 +21,24 @@ namespace ovl {
 namespace {
 
 void op_init(void* userdata, fuse_conn_info* conn) noexcept {
-    const auto* ov = static_cast<const Overlay*>(userdata);
+    auto* ov = static_cast<Overlay*>(userdata);
     // Splice replies for read when it pays off (see splice_pays_off). Readdirplus stays on
     // libfuse's default (enabled, adaptive). POSIX ACLs unless noacl, as upstream: the kernel
     // then reads system.posix_acl_access through our getxattr.
     conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
     if (!ov->opts.noacl && !ov->opts.noxattrs)
         conn->want |= conn->capable & FUSE_CAP_POSIX_ACL;
+    // Writes: spliced from the kernel into the upper fd; the writeback cache as upstream
+    // (writeback=1), only where something can be written.
+    conn->want |= conn->capable & FUSE_CAP_SPLICE_READ;
+    if (ov->has_upper && ov->opts.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+        conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+        ov->writeback = true;
+    }
+    // Locks go to the backing fds only when a waiting lock cannot stall the whole loop
+    // (locks.cc); single-threaded the kernel keeps them, as with upstream.
+    if (!ov->opts.threaded)
+        conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }
 
 fuse_lowlevel_ops make_ops() {
@@ -58,6 +69,15 @@ fuse_lowlevel_ops make_ops() {
     ops.link = op_link;
     ops.create = op_create;
     ops.setxattr = op_setxattr;
+    ops.write_buf = op_write_buf;
+    ops.fallocate = op_fallocate;
+    ops.copy_file_range = op_copy_file_range;
+    ops.flush = op_flush;
+    ops.fsync = op_fsync;
+    ops.fsyncdir = op_fsyncdir;
+    ops.flock = op_flock;
+    ops.getlk = op_getlk;
+    ops.setlk = op_setlk;
     ops.removexattr = op_removexattr;
     return ops;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // setup.cc — cold-path mount preparation: resolve and open layers, workdir, overflow ids
 #include "fuse-overlay/cli.h"
+#include "fuse-overlay/copyup.h"
 #include "fuse-overlay/session.h"
 
 #include <array>
@@ -51,12 +52,9 @@ std::unique_ptr<Overlay> open_overlay(OverlayOptions opts) {
         if (up.empty())
             throw CliError(common::strprintf("cannot retrieve path for %s: %s",
                                              opts.upperdir.c_str(), std::strerror(errno)));
-        // <workdir> is created 0700 when missing (its parent must exist), then <workdir>/work.
-        if (mkdir(opts.workdir.c_str(), 0700) < 0 && errno != EEXIST)
-            common::throw_errno("cannot create workdir %s", opts.workdir.c_str());
-        std::string work = opts.workdir + "/work";
-        if (mkdir(work.c_str(), 0700) < 0 && errno != EEXIST)
-            common::throw_errno("cannot create %s", work.c_str());
+        // <workdir>/work is created when missing and emptied (leftovers of an interrupted
+        // copy-up or of files deleted while open), as upstream does at mount.
+        prepare_workdir(opts.workdir);
         layers.emplace_back(up, 0, true);
     }
     for (const std::string& l : opts.lowerdirs) {
@@ -73,7 +71,13 @@ std::unique_ptr<Overlay> open_overlay(OverlayOptions opts) {
         layers.front().override_mode() == OverrideMode::none)
         layers.front().set_override_mode(opts.xattr_permissions == 1 ? OverrideMode::privileged
                                                                      : OverrideMode::containers);
+    std::string work = has_upper ? opts.workdir + "/work" : std::string();
     auto ov = std::make_unique<Overlay>(std::move(opts), std::move(layers), has_upper);
+    if (has_upper) {
+        ov->work_fd.reset(open(work.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!ov->work_fd)
+            common::throw_errno("cannot open %s", work.c_str());
+    }
     ov->overflow_uid = read_overflow("/proc/sys/kernel/overflowuid");
     ov->overflow_gid = read_overflow("/proc/sys/kernel/overflowgid");
     return ov;

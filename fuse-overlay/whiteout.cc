@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// whiteout.cc — whiteout (char 0/0, .wh.NAME) and opaque (xattrs, .wh..wh..opq) detection
+// whiteout.cc — whiteouts (char 0/0, .wh.NAME) and opaque marks (xattrs, .wh..wh..opq): detection
+// in every form, and writing in the form kernel overlayfs and fuse-overlayfs both read
 #include "fuse-overlay/whiteout.h"
 
 #include <array>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <vector>
 
 namespace ovl {
 
@@ -37,6 +45,125 @@ bool is_opaque_dir(const Layer& layer, const std::string& dir) {
         }
     }
     return layer.stat(join_path(dir, opaque_marker)).has_value();
+}
+
+namespace {
+
+std::string wh_name(std::string_view name) {
+    std::string wh(whiteout_prefix);
+    wh += name;
+    return wh;
+}
+
+// Errors of mknod/RENAME_WHITEOUT that mean "this kernel or filesystem cannot": use .wh. files.
+bool no_char_whiteout(int e) noexcept {
+    return e == EPERM || e == ENOTSUP || e == EINVAL;
+}
+
+std::string fd_path(const Layer& l, const std::string& rel) {
+    return "/proc/self/fd/" + std::to_string(l.fd()) + "/" + (rel.empty() ? "." : rel);
+}
+
+Result<void> set_xattr(const Layer& l, const std::string& rel, const char* name) {
+    if (lsetxattr(fd_path(l, rel).c_str(), name, "y", 1, 0) < 0)
+        return common::last_errno();
+    return {};
+}
+
+struct DirCloser {
+    void operator()(DIR* d) const noexcept { closedir(d); }
+};
+
+} // namespace
+
+bool char_whiteouts_disabled() noexcept {
+    const char* v = std::getenv("FUSE_OVERLAYFS_DISABLE_OVL_WHITEOUT");
+    return v != nullptr && *v != '\0';
+}
+
+bool has_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {
+    Result<struct stat> st = upper.stat(join_path(dir, name));
+    return (st && is_whiteout_stat(*st)) || has_whiteout_file(upper, dir, name);
+}
+
+Result<void> write_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {
+    if (!char_whiteouts_disabled()) {
+        std::string p = join_path(dir, name);
+        // Mode 0 (c---------), as RENAME_WHITEOUT and the original's unlink leave it.
+        if (mknodat(upper.fd(), p.c_str(), S_IFCHR, makedev(0, 0)) == 0)
+            return {};
+        if (!no_char_whiteout(errno))
+            return common::last_errno();
+    }
+    std::string p = join_path(dir, wh_name(name));
+    int fd = openat(upper.fd(), p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0700);
+    if (fd < 0)
+        return common::last_errno();
+    close(fd);
+    return {};
+}
+
+Result<void> remove_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {
+    std::string p = join_path(dir, name);
+    Result<struct stat> st = upper.stat(p);
+    if (st && is_whiteout_stat(*st) && unlinkat(upper.fd(), p.c_str(), 0) < 0 && errno != ENOENT)
+        return common::last_errno();
+    std::string wh = join_path(dir, wh_name(name));
+    if (unlinkat(upper.fd(), wh.c_str(), 0) < 0 && errno != ENOENT)
+        return common::last_errno();
+    return {};
+}
+
+Result<void> set_opaque(const Layer& upper, const std::string& dir) {
+    Result<void> r = set_xattr(upper, dir, "trusted.overlay.opaque");
+    if (r)
+        return {};
+    if (r.error().value == EPERM) {
+        // Kernel overlayfs (userxattr), fuse-overlayfs 1.10+ and 2.0 all read this one. Not
+        // user.fuseoverlayfs.opaque as well: the kernel would show it as an ordinary xattr.
+        r = set_xattr(upper, dir, "user.overlay.opaque");
+        if (r || (r.error().value != ENOTSUP && r.error().value != EPERM))
+            return r;
+    } else if (r.error().value != ENOTSUP) {
+        return r;
+    }
+    // No xattrs here (or none we may set): the AUFS marker file, as every reader understands.
+    std::string p = join_path(dir, opaque_marker);
+    int fd = openat(upper.fd(), p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0700);
+    if (fd < 0)
+        return common::last_errno();
+    close(fd);
+    return {};
+}
+
+Result<void> clear_whiteouts(const Layer& upper, const std::string& dir) {
+    Result<common::UniqueFd> fd = upper.open(dir, O_RDONLY | O_DIRECTORY);
+    if (!fd)
+        return fd.error();
+    int dfd = fd->get();
+    std::unique_ptr<DIR, DirCloser> d(fdopendir(dfd));
+    if (!d)
+        return common::last_errno();
+    (void)fd->release(); // owned by the DIR stream; dfd stays valid while `d` lives
+    std::vector<std::string> doomed;
+    bool real = false;
+    while (dirent* e = readdir(d.get())) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..")
+            continue;
+        struct stat st {};
+        if (is_reserved_name(name) ||
+            (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout_stat(st)))
+            doomed.emplace_back(name);
+        else
+            real = true;
+    }
+    if (real)
+        return Errno{ENOTEMPTY};
+    for (const std::string& n : doomed)
+        if (unlinkat(dfd, n.c_str(), 0) < 0 && errno != ENOENT)
+            return common::last_errno();
+    return {};
 }
 
 } // namespace ovl

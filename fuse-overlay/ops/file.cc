@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // file.cc — open/read/release of the topmost object
+#include "fuse-overlay/copyup.h"
 #include "fuse-overlay/ops/guard.h"
 #include "fuse-overlay/ops/ops.h"
 
@@ -14,12 +15,18 @@ Result<common::UniqueFd> do_open(Overlay& ov, fuse_ino_t ino, int flags) {
     Result<Node*> n = get_node(ov, ino);
     if (!n)
         return n.error();
-    if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_APPEND | O_CREAT)) != 0)
-        return Errno{EROFS};
     if ((*n)->is_dir())
         return Errno{EISDIR};
+    if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_APPEND | O_CREAT)) != 0)
+        return open_for_write(ov, **n, flags);
     // O_DIRECT is stripped as upstream does; O_NOFOLLOW is added by Layer::open.
     int keep = flags & (O_NONBLOCK | O_NOATIME);
+    if ((*n)->layer == 0 && ov.has_upper && S_ISREG((*n)->type)) {
+        Result<DataSource> src = data_source(ov, **n); // a metacopy reads from below
+        if (!src)
+            return src.error();
+        return ov.layers[src->layer].open(src->path, O_RDONLY | keep);
+    }
     return node_layer(ov, **n).open((*n)->path, O_RDONLY | keep);
 }
 

@@ -42,10 +42,12 @@ podman_env_setup() {
     } >"$XDG_CONFIG_HOME/containers/containers.conf"
 }
 
-# expect_ok: after `run`, fail with the exit status and the full output unless status is 0.
+# expect_ok: after `run`, fail with the exit status and the full output (and stderr, after
+# `run --separate-stderr`) unless status is 0.
 expect_ok() {
     [ "$status" = 0 ] && return 0
     printf 'exit status %s; output:\n%s\n' "$status" "$output" >&2
+    if [ -n "${stderr:-}" ]; then printf 'stderr:\n%s\n' "$stderr" >&2; fi
     return 1
 }
 

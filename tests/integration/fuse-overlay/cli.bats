@@ -109,12 +109,12 @@ fuse-overlayfs: error parsing options"
 
 @test "unknown keys are warned and the mount goes on (exit 0)" {
     echo hi >"$T/L1/f"
-    run ovl_in_mount "lowerdir=$T/L1,bogus=1,rw,metacopy=on" 'cat f; cat "$T/mount.err"'
+    run ovl_in_mount "lowerdir=$T/L1,bogus=1,rw,index=off" 'cat f; cat "$T/mount.err"'
     [ "$status" -eq 0 ]
     assert_contains "$output" "hi"
     assert_contains "$output" "unknown argument ignored: bogus=1"
     assert_contains "$output" "unknown argument ignored: rw"
-    assert_contains "$output" "unknown argument ignored: metacopy=on"
+    assert_contains "$output" "unknown argument ignored: index=off"
 }
 
 @test "SOURCE before the mountpoint, repeated -o and -oOPT all work" {

@@ -96,13 +96,13 @@ TEST_CASE("Mount flags are forwarded to libfuse in order", "[fuse-overlay][cli]"
 
 TEST_CASE("Unknown keys are warned exactly as upstream and ignored", "[fuse-overlay][cli]") {
     OverlayOptions o = parse({"-o",
-                              "lowerdir=/l,rw,bogus=1,metacopy=on,index=off,userxattr,"
+                              "lowerdir=/l,rw,bogus=1,metacopy=maybe,index=off,userxattr,"
                               "max_write=131072,auto_unmount,fsname=foo,xino=auto,sync=0",
                               "-x", "/m"});
     CHECK(o.warnings == std::vector<std::string>{
                             "unknown argument ignored: rw",
                             "unknown argument ignored: bogus=1",
-                            "unknown argument ignored: metacopy=on",
+                            "unknown argument ignored: metacopy=maybe",
                             "unknown argument ignored: index=off",
                             "unknown argument ignored: userxattr",
                             "unknown argument ignored: max_write=131072",

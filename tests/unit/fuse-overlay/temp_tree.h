@@ -56,6 +56,8 @@ public:
     std::string path(unsigned layer, const std::string& rel) const {
         return layer_path(layer) + "/" + rel;
     }
+    /// The work dir overlays with an upper layer use (`<workdir>/work`).
+    std::string work_path() const { return root_ + "/W/work"; }
     /// False when the host refused (e.g. trusted.* xattrs without privilege).
     bool ok() const { return ok_; }
 
@@ -66,6 +68,10 @@ public:
             layers.emplace_back(layer_path(i), i, upper && i == 0);
         auto ov = std::make_unique<Overlay>(std::move(o), std::move(layers), upper);
         ov->overflow_uid = ov->overflow_gid = 65534;
+        if (upper) { // <root>/W/work, as open_overlay prepares it
+            std::filesystem::create_directories(work_path());
+            ov->work_fd.reset(::open(work_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        }
         return ov;
     }
 

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: Apache-2.0
+// copyup.cc — bringing lower objects into the upper layer: built in <workdir>/work, then renamed
+//
+// Theory of operation (contract §2.6): every object is built completely under a fresh counter name
+// in `<workdir>/work` (same filesystem as upper), then published with one renameat2 into upper.
+// A crash before the rename leaves only a stray work entry, which the next mount deletes; the
+// lower object stays visible and intact. Parents are copied first, so the rename target's
+// directory exists. Unlike upstream, symlinks, fifos and devices also take the work-dir path and
+// keep their owner, mode and times (kernel overlayfs does the same).
+#include "fuse-overlay/copyup.h"
+
+#include "common/log.h"
+#include "fuse-overlay/xattr.h"
+
+#include <array>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+namespace ovl {
+
+int (*copyup_fault_hook)(const char* work_name) = nullptr;
+
+namespace {
+
+constexpr const char* origin_xattr = "user.fuseoverlayfs.origin";
+
+std::string proc_path(int dirfd, const std::string& rel) {
+    std::string p = "/proc/self/fd/" + std::to_string(dirfd);
+    if (!rel.empty()) {
+        p.push_back('/');
+        p += rel;
+    }
+    return p;
+}
+
+// Copies [off, end) from `in` to `out` at the same offsets: copy_file_range, then a read/write
+// loop when the kernel cannot (EXDEV across filesystems on old kernels, EINVAL, ENOSYS, …).
+Result<void> copy_range(int in, int out, off_t off, off_t end) {
+    bool use_cfr = true;
+    std::array<char, 1 << 16> buf;
+    while (off < end) {
+        size_t want = static_cast<size_t>(end - off);
+        if (use_cfr) {
+            loff_t ioff = off, ooff = off;
+            ssize_t n = copy_file_range(in, &ioff, out, &ooff, want, 0);
+            if (n > 0) {
+                off += n;
+                continue;
+            }
+            if (n == 0)
+                break; // the file shrank under us: keep what we have
+            if (errno == EINTR)
+                continue;
+            if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP &&
+                errno != EPERM)
+                return common::last_errno();
+            use_cfr = false;
+        }
+        ssize_t n = pread(in, buf.data(), std::min(want, buf.size()), off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return common::last_errno();
+        if (n == 0)
+            break;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = pwrite(out, buf.data() + done, static_cast<size_t>(n - done), off + done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return common::last_errno();
+            done += w;
+        }
+        off += n;
+    }
+    return {};
+}
+
+} // namespace
+
+Result<void> copy_file_data(int in, int out, off_t size) {
+    // Sparse-aware: size the target first (holes stay holes), then copy only data extents.
+    if (ftruncate(out, size) < 0)
+        return common::last_errno();
+    off_t pos = 0;
+    while (pos < size) {
+        off_t data = lseek(in, pos, SEEK_DATA);
+        if (data < 0) {
+            if (errno == ENXIO)
+                break;                             // only a hole remains
+            return copy_range(in, out, pos, size); // no SEEK_DATA: copy everything
+        }
+        off_t hole = lseek(in, data, SEEK_HOLE);
+        if (hole < 0 || hole > size)
+            hole = size;
+        if (Result<void> r = copy_range(in, out, data, hole); !r)
+            return r;
+        pos = hole;
+    }
+    return {};
+}
+
+Result<void> copy_xattrs(const Layer& src, const std::string& rel, const std::string& dst_path) {
+    Result<size_t> len = src.listxattr(rel, nullptr, 0);
+    if (!len)
+        return len.error().value == ENOTSUP ? Result<void>() : Result<void>(len.error());
+    if (*len == 0)
+        return {};
+    std::string names(*len, '\0');
+    Result<size_t> got = src.listxattr(rel, names.data(), names.size());
+    if (!got)
+        return got.error();
+    names.resize(*got);
+    for (size_t pos = 0; pos < names.size();) {
+        const char* name = names.c_str() + pos;
+        size_t n = strnlen(name, names.size() - pos);
+        pos += n + 1;
+        // Our own and the kernel's overlay xattrs describe the source's place, not the copy's.
+        if (n == 0 || is_internal_xattr(std::string_view(name, n)))
+            continue;
+        Result<std::string> v = src.getxattr(rel, name);
+        if (!v) {
+            int e = v.error().value;
+            if (e == EOVERFLOW || e == ENODATA || e == EPERM || e == EACCES || e == ENOTSUP)
+                continue;
+            return v.error();
+        }
+        if (lsetxattr(dst_path.c_str(), name, v->data(), v->size(), 0) < 0) {
+            int e = errno;
+            // Skipped as upstream (EINVAL/EOPNOTSUPP), plus what a user namespace refuses.
+            if (e == EINVAL || e == EOPNOTSUPP || e == EPERM || e == EACCES)
+                continue;
+            return Errno{e};
+        }
+    }
+    return {};
+}
+
+namespace {
+
+// Sets owner, mode and times of the object at `path` (a /proc/self/fd path into work) to `st`.
+Result<void> copy_meta(const std::string& path, const struct stat& st, int fd) {
+    bool is_link = S_ISLNK(st.st_mode);
+    if (st.st_uid != geteuid() || st.st_gid != getegid()) {
+        int r = fd >= 0
+                    ? fchown(fd, st.st_uid, st.st_gid)
+                    : fchownat(AT_FDCWD, path.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        if (r < 0)
+            return common::last_errno();
+    }
+    if (!is_link) { // after chown, which clears set-id bits
+        int r = fd >= 0 ? fchmod(fd, st.st_mode & 07777) : chmod(path.c_str(), st.st_mode & 07777);
+        if (r < 0)
+            return common::last_errno();
+    }
+    return {};
+}
+
+Result<void> set_times(const std::string& path, const struct stat& st, int fd) {
+    std::array<struct timespec, 2> ts = {st.st_atim, st.st_mtim};
+    int r = fd >= 0 ? futimens(fd, ts.data())
+                    : utimensat(AT_FDCWD, path.c_str(), ts.data(), AT_SYMLINK_NOFOLLOW);
+    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
+}
+
+// Stat-override upper: carries the source's override value over (or its real owner and mode)
+// into the upper layer's override xattr; the backing object gets mode |0755 as upstream.
+Result<void> copy_override(const Overlay& ov, const CopySpec& spec, const std::string& path) {
+    const struct stat& st = spec.st;
+    std::string v;
+    if (OverrideMode m = spec.meta->override_mode(); m != OverrideMode::none) {
+        Result<std::string> cur = spec.meta->getxattr(spec.meta_path, override_xattr_name(m));
+        if (cur)
+            v = *cur;
+    }
+    if (v.empty()) {
+        mode_t shown = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? st.st_mode & 07777 : st.st_mode;
+        v = common::strprintf("%u:%u:%o", st.st_uid, st.st_gid, shown);
+    }
+    const char* name = override_xattr_name(ov.layers[0].override_mode());
+    if (lsetxattr(path.c_str(), name, v.data(), v.size(), 0) < 0)
+        return common::last_errno();
+    if (chmod(path.c_str(), (st.st_mode & 07777) | 0755) < 0)
+        return common::last_errno();
+    return {};
+}
+
+// Builds `spec` as work/<name>: the object type, owner, mode, xattrs and times of the metadata
+// source, the data of the data source (or only the size, for a metacopy body).
+Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name) {
+    int wfd = ov.work_fd.get();
+    std::string wpath = proc_path(wfd, name);
+    const struct stat& st = spec.st;
+    mode_t type = st.st_mode & S_IFMT;
+    common::UniqueFd fd;
+    if (S_ISDIR(type)) {
+        if (mkdirat(wfd, name.c_str(), 0700) < 0)
+            return common::last_errno();
+    } else if (S_ISLNK(type)) {
+        Result<std::string> target = spec.meta->readlink(spec.meta_path);
+        if (!target)
+            return target.error();
+        if (symlinkat(target->c_str(), wfd, name.c_str()) < 0)
+            return common::last_errno();
+    } else if (S_ISREG(type)) {
+        fd.reset(openat(wfd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+        if (!fd)
+            return common::last_errno();
+        if (spec.with_data) {
+            Result<common::UniqueFd> in = spec.data->open(spec.data_path, O_RDONLY | O_NOATIME);
+            if (!in && in.error().value == EPERM) // O_NOATIME needs ownership
+                in = spec.data->open(spec.data_path, O_RDONLY);
+            if (!in)
+                return in.error();
+            if (Result<void> r = copy_file_data(in->get(), fd.get(), st.st_size); !r)
+                return r;
+        } else if (ftruncate(fd.get(), st.st_size) < 0) {
+            return common::last_errno();
+        }
+    } else {
+        if (mknodat(wfd, name.c_str(), type | 0600, st.st_rdev) < 0)
+            return common::last_errno();
+    }
+    bool override =
+        ov.layers[0].override_mode() != OverrideMode::none && (S_ISREG(type) || S_ISDIR(type));
+    if (override) { // the owner and mode live in the xattr (§2.5); the file stays ours
+        if (Result<void> r = copy_override(ov, spec, wpath); !r)
+            return r;
+    } else if (Result<void> r = copy_meta(wpath, st, fd.get()); !r) {
+        return r;
+    }
+    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wpath); !r)
+        return r;
+    if (!S_ISDIR(type) && !S_ISLNK(type) && !spec.origin.empty()) {
+        // As upstream: the path (NUL-terminated) the object was copied from; ENOTSUP ignored.
+        if (lsetxattr(wpath.c_str(), origin_xattr, spec.origin.c_str(), spec.origin.size() + 1, 0) <
+                0 &&
+            errno != ENOTSUP && errno != EPERM)
+            return common::last_errno();
+    }
+    return set_times(wpath, st, fd.get());
+}
+
+// Removes work/<name> (a file or a directory tree of our own making) after a failure.
+void discard(Overlay& ov, const std::string& name) {
+    if (unlinkat(ov.work_fd.get(), name.c_str(), 0) < 0 && errno == EISDIR)
+        (void)unlinkat(ov.work_fd.get(), name.c_str(), AT_REMOVEDIR);
+}
+
+} // namespace
+
+Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool replace,
+                          const std::function<Result<void>(const std::string&)>& extra) {
+    std::string name = std::to_string(++ov.work_counter);
+    Result<void> r = build(ov, spec, name);
+    if (r && extra)
+        r = extra(proc_path(ov.work_fd.get(), name));
+    if (r && copyup_fault_hook != nullptr) {
+        if (int e = copyup_fault_hook(name.c_str()); e != 0)
+            return Errno{e}; // leave the work entry behind, as a crash would
+    }
+    if (r && renameat2(ov.work_fd.get(), name.c_str(), ov.layers[0].fd(), node.path.c_str(),
+                       replace ? 0u : unsigned{RENAME_NOREPLACE}) < 0)
+        r = common::last_errno();
+    if (!r) {
+        discard(ov, name);
+        common::log::debug("copy-up of %s failed: %s", node.path.c_str(),
+                           std::strerror(r.error().value));
+        return r;
+    }
+    node.layer = 0;
+    node.xattrs = Node::Xattrs::unknown;
+    node.metacopy = Node::Metacopy::unknown;
+    if (node.is_dir() && (node.dir_layers.empty() || node.dir_layers.front() != 0))
+        node.dir_layers.insert(node.dir_layers.begin(), 0u);
+    return {};
+}
+
+CopySpec plain_spec(const Overlay& ov, const Node& node, const struct stat& st) {
+    const Layer* l = &node_layer(ov, node);
+    return CopySpec{l, node.path, l, node.path, st, true, node.path};
+}
+
+Result<void> copy_up_parent_dirs(Overlay& ov, Node& node) {
+    if (!ov.has_upper || !ov.work_fd)
+        return Errno{EROFS};
+    if (node.parent == nullptr)
+        return {};
+    return copy_up(ov, *node.parent);
+}
+
+Result<void> copy_up(Overlay& ov, Node& node) {
+    if (!ov.has_upper || !ov.work_fd)
+        return Errno{EROFS};
+    if (node.parent == nullptr && node.id != FUSE_ROOT_ID && node.layer != 0)
+        return Errno{ENOENT}; // its name is gone: a copy would bring it back
+    if (node.layer == 0) {
+        if (is_metacopy(ov, node))
+            return complete_metacopy(ov, node);
+        return {};
+    }
+    if (Result<void> r = copy_up_parent_dirs(ov, node); !r)
+        return r;
+    Result<struct stat> st = node_layer(ov, node).stat(node.path);
+    if (!st)
+        return st.error();
+    return publish_copy(ov, node, plain_spec(ov, node, *st), false, nullptr);
+}
+
+void prepare_workdir(const std::string& workdir) {
+    // <workdir> is created 0700 when missing (its parent must exist), then <workdir>/work, which
+    // is emptied: whatever an interrupted copy-up or a deleted-while-open file left there.
+    if (mkdir(workdir.c_str(), 0700) < 0 && errno != EEXIST)
+        common::throw_errno("cannot create workdir %s", workdir.c_str());
+    std::string work = workdir + "/work";
+    if (mkdir(work.c_str(), 0700) < 0 && errno != EEXIST)
+        common::throw_errno("cannot create %s", work.c_str());
+    common::UniqueFd dfd(open(work.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd)
+        common::throw_errno("cannot open %s", work.c_str());
+    empty_dir(dfd.get());
+}
+
+void empty_dir(int dirfd) {
+    int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return;
+    DIR* d = fdopendir(dup_fd);
+    if (d == nullptr) {
+        close(dup_fd);
+        return;
+    }
+    while (dirent* e = readdir(d)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd, e->d_name, 0) == 0 || errno != EISDIR)
+            continue;
+        int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) {
+            empty_dir(sub);
+            close(sub);
+        }
+        (void)unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+    }
+    closedir(d);
+}
+
+} // namespace ovl

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+// create.cc — new names: create (with open), mkdir, mknod, symlink and link, made in the upper
+// layer over any whiteout of the name, owned by the caller's ids mapped back to disk ids
+#include "fuse-overlay/copyup.h"
+#include "fuse-overlay/ops/guard.h"
+#include "fuse-overlay/ops/names.h"
+#include "fuse-overlay/ops/ops.h"
+#include "fuse-overlay/whiteout.h"
+
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+namespace ovl {
+namespace {
+
+// Makes `name` in directory `parent` with make(upper, path), the steps every creating op shares:
+// EEXIST for a visible name, the parent copied up, a whiteout of the name replaced (restored if
+// making fails), the owner set, and a directory made over a whiteout marked opaque (§2.3).
+template <class Make>
+Result<fuse_entry_param> make_entry(Overlay& ov, fuse_ino_t parent, std::string_view name,
+                                    const Caller& c, mode_t mode, Make&& make) {
+    if (Result<void> r = check_new_name(name); !r)
+        return r.error();
+    Result<Node*> d = get_node(ov, parent);
+    if (!d)
+        return d.error();
+    if (!(*d)->is_dir())
+        return Errno{ENOTDIR};
+    Result<Node*> existing = find_child(ov, **d, name);
+    if (!existing)
+        return existing.error();
+    if (*existing != nullptr)
+        return Errno{EEXIST};
+    Result<Node*> dir = upper_dir(ov, parent);
+    if (!dir)
+        return dir.error();
+    const Layer& up = ov.layers[0];
+    std::string path = join_path((*dir)->path, name);
+    bool had_whiteout = has_whiteout(up, (*dir)->path, name);
+    if (had_whiteout)
+        if (Result<void> r = remove_whiteout(up, (*dir)->path, name); !r)
+            return r.error();
+    Result<void> r = make(up, path);
+    if (r)
+        r = set_new_owner(ov, path, c, mode);
+    if (r && S_ISDIR(mode) && (had_whiteout || lower_has_entry(ov, **dir, name)))
+        r = set_opaque(up, path);
+    if (!r) {
+        if (Result<struct stat> st = up.stat(path); st) // made, but not finished: undo
+            (void)unlinkat(up.fd(), path.c_str(), S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0);
+        if (had_whiteout)
+            (void)write_whiteout(up, (*dir)->path, name);
+        return r.error();
+    }
+    return add_new_node(ov, **dir, name);
+}
+
+// open(2) flags for the backing file: O_DIRECT stripped as upstream; creation flags are ours.
+// With the writeback cache the kernel reads around partial writes and does appends itself
+// (as open_for_write does).
+int create_flags(const Overlay& ov, int flags) noexcept {
+    int f = flags & ~(O_DIRECT | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW);
+    if (ov.writeback) {
+        if ((f & O_ACCMODE) == O_WRONLY)
+            f = (f & ~O_ACCMODE) | O_RDWR;
+        f &= ~O_APPEND;
+    }
+    return f | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+}
+
+Result<void> no_error(int r) noexcept {
+    if (r < 0)
+        return common::last_errno();
+    return {};
+}
+
+} // namespace
+
+Result<Created> do_create(Overlay& ov, fuse_ino_t parent, std::string_view name, mode_t mode,
+                          int flags, const Caller& c) {
+    common::UniqueFd fd;
+    mode_t m = S_IFREG | (mode & 07777);
+    Result<fuse_entry_param> e =
+        make_entry(ov, parent, name, c, m, [&](const Layer& up, const std::string& path) {
+            fd.reset(openat(up.fd(), path.c_str(), create_flags(ov, flags),
+                            backing_mode(ov, m) & 07777));
+            return no_error(fd ? 0 : -1);
+        });
+    if (!e)
+        return e.error();
+    return Created{*e, std::move(fd)};
+}
+
+Result<fuse_entry_param> do_mkdir(Overlay& ov, fuse_ino_t parent, std::string_view name,
+                                  mode_t mode, const Caller& c) {
+    mode_t m = S_IFDIR | (mode & 07777);
+    return make_entry(ov, parent, name, c, m, [&](const Layer& up, const std::string& path) {
+        return no_error(mkdirat(up.fd(), path.c_str(), backing_mode(ov, m) & 07777));
+    });
+}
+
+Result<fuse_entry_param> do_mknod(Overlay& ov, fuse_ino_t parent, std::string_view name,
+                                  mode_t mode, dev_t rdev, const Caller& c) {
+    mode_t type = mode & S_IFMT;
+    if (type == 0)
+        type = S_IFREG;
+    if (type == S_IFDIR || type == S_IFLNK)
+        return Errno{EINVAL};
+    if (type == S_IFCHR && rdev == makedev(0, 0))
+        return Errno{EPERM}; // that is a whiteout: the name would vanish from the merged view
+    mode_t m = type | (mode & 07777);
+    return make_entry(ov, parent, name, c, m, [&](const Layer& up, const std::string& path) {
+        return no_error(mknodat(up.fd(), path.c_str(), backing_mode(ov, m), rdev));
+    });
+}
+
+Result<fuse_entry_param> do_symlink(Overlay& ov, std::string_view target, fuse_ino_t parent,
+                                    std::string_view name, const Caller& c) {
+    std::string t(target);
+    return make_entry(ov, parent, name, c, S_IFLNK | 0777,
+                      [&](const Layer& up, const std::string& path) {
+                          return no_error(symlinkat(t.c_str(), up.fd(), path.c_str()));
+                      });
+}
+
+Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newparent,
+                                 std::string_view newname) {
+    if (Result<void> r = check_new_name(newname); !r)
+        return r.error();
+    Result<Node*> src = get_node(ov, ino);
+    if (!src)
+        return src.error();
+    if ((*src)->is_dir())
+        return Errno{EPERM};
+    Result<Node*> d = get_node(ov, newparent);
+    if (!d)
+        return d.error();
+    if (!(*d)->is_dir())
+        return Errno{ENOTDIR};
+    Result<Node*> existing = find_child(ov, **d, newname);
+    if (!existing)
+        return existing.error();
+    if (*existing != nullptr)
+        return Errno{EEXIST};
+    Result<Node*> dir = upper_dir(ov, newparent);
+    if (!dir)
+        return dir.error();
+    if (Result<void> r = copy_up(ov, **src); !r) // a lower file: copy up, then link (§2.7)
+        return r.error();
+    const Layer& up = ov.layers[0];
+    std::string path = join_path((*dir)->path, newname);
+    if (Result<void> r = remove_whiteout(up, (*dir)->path, newname); !r)
+        return r.error();
+    if (linkat(up.fd(), (*src)->path.c_str(), up.fd(), path.c_str(), 0) < 0)
+        return common::last_errno();
+    // The new name shares the source's node, as the kernel expects of a hard link. A fresh
+    // lookup of it (after the kernel drops the entry) gets a node of its own; listing the
+    // directory again finds it.
+    (*src)->links.push_back(path);
+    (*dir)->loaded = false;
+    return entry_of(ov, **src);
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<Created> c = do_create(ov, parent, name, mode, fi->flags, caller_of(req));
+        if (!c)
+            return (void)fuse_reply_err(req, c.error().value);
+        fi->fh = static_cast<uint64_t>(c->fd.release());
+        fi->keep_cache = ov.opts.timeout > 0;
+        if (fuse_reply_create(req, &c->entry, fi) != 0)
+            close(static_cast<int>(fi->fh));
+    });
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<fuse_entry_param> e = do_mkdir(ov, parent, name, mode, caller_of(req));
+        if (!e)
+            return (void)fuse_reply_err(req, e.error().value);
+        fuse_reply_entry(req, &*e);
+    });
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              dev_t rdev) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<fuse_entry_param> e = do_mknod(ov, parent, name, mode, rdev, caller_of(req));
+        if (!e)
+            return (void)fuse_reply_err(req, e.error().value);
+        fuse_reply_entry(req, &*e);
+    });
+}
+
+void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<fuse_entry_param> e = do_symlink(ov, link, parent, name, caller_of(req));
+        if (!e)
+            return (void)fuse_reply_err(req, e.error().value);
+        fuse_reply_entry(req, &*e);
+    });
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<fuse_entry_param> e = do_link(ov, ino, newparent, newname);
+        if (!e)
+            return (void)fuse_reply_err(req, e.error().value);
+        fuse_reply_entry(req, &*e);
+    });
+}
+
+} // namespace ovl

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// xattr_write.cc — setxattr/removexattr: the overlay's own names refused, the rest copied up and
+// changed on the upper object (§2.4)
+#include "fuse-overlay/copyup.h"
+#include "fuse-overlay/ops/guard.h"
+#include "fuse-overlay/ops/ops.h"
+#include "fuse-overlay/xattr.h"
+
+#include <sys/xattr.h>
+
+namespace ovl {
+namespace {
+
+Result<Node*> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view name) {
+    if (ov.opts.noxattrs)
+        return Errno{ENOSYS};
+    if (is_internal_xattr(name))
+        return Errno{EPERM};
+    Result<Node*> n = get_node(ov, ino);
+    if (!n)
+        return n.error();
+    if (!ov.has_upper)
+        return Errno{EROFS};
+    // A user xattr change is metadata: under metacopy=on it need not copy the data.
+    if (Result<void> r = copy_up_meta(ov, **n); !r)
+        return r.error();
+    return n;
+}
+
+std::string upper_proc_path(const Overlay& ov, const Node& node) {
+    std::string p = "/proc/self/fd/" + std::to_string(ov.layers[0].fd());
+    p += node.path.empty() ? std::string("/.") : "/" + node.path;
+    return p;
+}
+
+} // namespace
+
+Result<void> do_setxattr(Overlay& ov, fuse_ino_t ino, std::string_view name, std::string_view value,
+                         int flags) {
+    Result<Node*> n = writable_node(ov, ino, name);
+    if (!n)
+        return n.error();
+    std::string key(name);
+    if (lsetxattr(upper_proc_path(ov, **n).c_str(), key.c_str(), value.data(), value.size(),
+                  flags) < 0)
+        return common::last_errno();
+    (*n)->xattrs = Node::Xattrs::some;
+    return {};
+}
+
+Result<void> do_removexattr(Overlay& ov, fuse_ino_t ino, std::string_view name) {
+    Result<Node*> n = writable_node(ov, ino, name);
+    if (!n)
+        return n.error();
+    std::string key(name);
+    if (lremovexattr(upper_proc_path(ov, **n).c_str(), key.c_str()) < 0)
+        return common::last_errno();
+    (*n)->xattrs = Node::Xattrs::unknown;
+    return {};
+}
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                 int flags) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<void> r = do_setxattr(ov, ino, name, std::string_view(value, size), flags);
+        fuse_reply_err(req, r ? 0 : r.error().value);
+    });
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) noexcept {
+    guard(req, [&](Overlay& ov) {
+        Result<void> r = do_removexattr(ov, ino, name);
+        fuse_reply_err(req, r ? 0 : r.error().value);
+    });
+}
+
+} // namespace ovl
