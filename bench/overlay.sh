@@ -51,7 +51,7 @@ NRM=$(cd "$D" && cat <(for l in 1 2 3; do for d in $(seq 20 29); do
 
 # The timed read part, run inside the namespace with the overlay mounted at $M.
 inner_read='
-t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$1 $(echo "$e - $s" | bc)"; }
+t() { local s e; s=$EPOCHREALTIME; "$@" >/dev/null 2>&1; e=$EPOCHREALTIME; echo "$1 $(echo "$e - $s" | bc)"; }
 findstat() { find "$M" -type f -exec stat -c %i {} + ; }
 lsr() { ls -lR "$M"; }
 randread() { python3 -c "
@@ -63,7 +63,7 @@ mnt
 echo "find_stat_cold $(t findstat | cut -d" " -f2)"
 echo "find_stat_warm $(t findstat | cut -d" " -f2)"
 echo "ls_lR $(t lsr | cut -d" " -f2)"
-s=$(date +%s.%N); cat "$M/big" >/dev/null; e=$(date +%s.%N); echo "seq_read_${BIGMB}MiB $(echo "$e - $s" | bc)"
+s=$EPOCHREALTIME; cat "$M/big" >/dev/null; e=$EPOCHREALTIME; echo "seq_read_${BIGMB}MiB $(echo "$e - $s" | bc)"
 echo "rand_4k_x$RANDREADS $(t randread | cut -d" " -f2)"
 cd /; umount "$M"
 '
@@ -73,9 +73,9 @@ cd /; umount "$M"
 inner_write='
 tw() {
     local row=$1 s e err; shift; sync
-    s=$(date +%s.%N)
+    s=$EPOCHREALTIME
     if err=$("$@" 2>&1 >/dev/null); then
-        e=$(date +%s.%N); echo "$row $(echo "$e - $s" | bc)"
+        e=$EPOCHREALTIME; echo "$row $(echo "$e - $s" | bc)"
     elif grep -q "Read-only file system" <<<"$err"; then echo "$row erofs"
     elif grep -q "Function not implemented" <<<"$err"; then echo "$row enosys"
     else echo "$row failed"; echo "$row: ${err:0:300}" >&2; fi

@@ -129,9 +129,10 @@ mount_program_pids() {
 }
 
 @test "podman diff lists the container's changes to the image" {
-    run podman run --network none --name d "$DATA_IMAGE" sh -c "$CHANGES"
+    # "differ", not a name made of hex digits: podman diff takes image ids (and prefixes) too
+    run podman run --network none --name differ "$DATA_IMAGE" sh -c "$CHANGES"
     expect_ok
-    run --separate-stderr podman diff d
+    run --separate-stderr podman container diff differ
     expect_ok
     local want
     for want in "A /data/new" "C /data/b" "C /data/c" "D /data/gone" "D /data/dir1" "A /data/dir2/n" \
