@@ -22,15 +22,10 @@ Result<fuse_entry_param> make_entry(Overlay& ov, fuse_ino_t parent, std::string_
                                     const Caller& c, mode_t mode, Make&& make) {
     if (Result<void> r = check_new_name(name); !r)
         return r.error();
-    Result<Node*> d = get_node(ov, parent);
-    if (!d)
-        return d.error();
-    if (!(*d)->is_dir())
-        return Errno{ENOTDIR};
-    Result<Node*> existing = find_child(ov, **d, name);
+    Result<DirChild> existing = get_child(ov, parent, name);
     if (!existing)
         return existing.error();
-    if (*existing != nullptr)
+    if (existing->child != nullptr)
         return Errno{EEXIST};
     Result<Node*> dir = upper_dir(ov, parent);
     if (!dir)
@@ -133,15 +128,10 @@ Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newpare
         return src.error();
     if ((*src)->is_dir())
         return Errno{EPERM};
-    Result<Node*> d = get_node(ov, newparent);
-    if (!d)
-        return d.error();
-    if (!(*d)->is_dir())
-        return Errno{ENOTDIR};
-    Result<Node*> existing = find_child(ov, **d, newname);
+    Result<DirChild> existing = get_child(ov, newparent, newname);
     if (!existing)
         return existing.error();
-    if (*existing != nullptr)
+    if (existing->child != nullptr)
         return Errno{EEXIST};
     Result<Node*> dir = upper_dir(ov, newparent);
     if (!dir)

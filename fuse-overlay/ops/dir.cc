@@ -60,11 +60,9 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
 } // namespace
 
 Result<std::unique_ptr<DirHandle>> do_opendir(Overlay& ov, fuse_ino_t ino) {
-    Result<Node*> n = get_node(ov, ino);
+    Result<Node*> n = get_dir(ov, ino);
     if (!n)
         return n.error();
-    if (!(*n)->is_dir())
-        return Errno{ENOTDIR};
     return std::make_unique<DirHandle>();
 }
 

@@ -12,12 +12,27 @@ Result<Node*> get_node(Overlay& ov, fuse_ino_t ino) noexcept {
     return n;
 }
 
-Result<fuse_entry_param> do_lookup(Overlay& ov, fuse_ino_t parent, std::string_view name) {
-    Result<Node*> dir = get_node(ov, parent);
+Result<Node*> get_dir(Overlay& ov, fuse_ino_t ino) noexcept {
+    Result<Node*> n = get_node(ov, ino);
+    if (n && !(*n)->is_dir())
+        return Errno{ENOTDIR};
+    return n;
+}
+
+Result<DirChild> get_child(Overlay& ov, fuse_ino_t parent, std::string_view name) {
+    Result<Node*> dir = get_dir(ov, parent);
     if (!dir)
         return dir.error();
-    if (!(*dir)->is_dir())
-        return Errno{ENOTDIR};
+    Result<Node*> child = find_child(ov, **dir, name);
+    if (!child)
+        return child.error();
+    return DirChild{*dir, *child};
+}
+
+Result<fuse_entry_param> do_lookup(Overlay& ov, fuse_ino_t parent, std::string_view name) {
+    Result<Node*> dir = get_dir(ov, parent);
+    if (!dir)
+        return dir.error();
     fuse_entry_param e{};
     e.entry_timeout = ov.opts.timeout;
     e.attr_timeout = ov.opts.timeout;

@@ -23,11 +23,9 @@ Caller caller_of(fuse_req_t req) noexcept {
 }
 
 Result<Node*> upper_dir(Overlay& ov, fuse_ino_t parent) {
-    Result<Node*> dir = get_node(ov, parent);
+    Result<Node*> dir = get_dir(ov, parent);
     if (!dir)
         return dir;
-    if (!(*dir)->is_dir())
-        return Errno{ENOTDIR};
     if (!ov.has_upper)
         return Errno{EROFS};
     if (Result<void> r = copy_up(ov, **dir); !r)

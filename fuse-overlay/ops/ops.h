@@ -30,6 +30,14 @@ struct DirHandle {
 
 /// The node for `ino`, or ESTALE for an id the kernel should not hold.
 Result<Node*> get_node(Overlay& ov, fuse_ino_t ino) noexcept;
+/// The directory node for `ino`; ENOTDIR when it is not one.
+Result<Node*> get_dir(Overlay& ov, fuse_ino_t ino) noexcept;
+/// Directory `parent` and its child `name` (child nullptr when absent or whited out).
+struct DirChild {
+    Node* dir;
+    Node* child;
+};
+Result<DirChild> get_child(Overlay& ov, fuse_ino_t parent, std::string_view name);
 
 // lookup.cc
 /// Looks `name` up in directory `parent`; on success the node's nlookup grows by one. A name that

@@ -16,19 +16,14 @@ struct Victim {
 };
 
 Result<Victim> find_victim(Overlay& ov, fuse_ino_t parent, std::string_view name) {
-    Result<Node*> dir = get_node(ov, parent);
-    if (!dir)
-        return dir.error();
-    if (!(*dir)->is_dir())
-        return Errno{ENOTDIR};
-    Result<Node*> node = find_child(ov, **dir, name);
-    if (!node)
-        return node.error();
-    if (*node == nullptr)
+    Result<DirChild> dc = get_child(ov, parent, name);
+    if (!dc)
+        return dc.error();
+    if (dc->child == nullptr)
         return Errno{ENOENT};
     if (!ov.has_upper)
         return Errno{EROFS};
-    return Victim{*dir, *node};
+    return Victim{dc->dir, dc->child};
 }
 
 // Takes `v.node`'s name out of the merged view, on disk and in the node tree.

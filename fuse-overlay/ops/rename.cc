@@ -26,15 +26,10 @@ struct Side {
 Result<Side> side(Overlay& ov, fuse_ino_t parent, std::string_view name) {
     if (is_reserved_name(name))
         return Errno{EINVAL};
-    Result<Node*> dir = get_node(ov, parent);
-    if (!dir)
-        return dir.error();
-    if (!(*dir)->is_dir())
-        return Errno{ENOTDIR};
-    Result<Node*> node = find_child(ov, **dir, name);
-    if (!node)
-        return node.error();
-    return Side{*dir, *node, std::string(name), join_path((*dir)->path, name)};
+    Result<DirChild> dc = get_child(ov, parent, name);
+    if (!dc)
+        return dc.error();
+    return Side{dc->dir, dc->child, std::string(name), join_path(dc->dir->path, name)};
 }
 
 // The checks rename(2) makes before touching anything.

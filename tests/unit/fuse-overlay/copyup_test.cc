@@ -14,13 +14,6 @@ using namespace ovl::test;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::string xattr_of(const std::string& p, const char* name) {
     char buf[256];
     ssize_t n = lgetxattr(p.c_str(), name, buf, sizeof buf);

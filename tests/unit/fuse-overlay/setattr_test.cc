@@ -15,13 +15,6 @@ using namespace ovl::test;
 
 namespace {
 
-std::string slurp(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 struct stat attr_with(mode_t mode, uid_t uid = 0, gid_t gid = 0, off_t size = 0) {
     struct stat a {};
     a.st_mode = mode;

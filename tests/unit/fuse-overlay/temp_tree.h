@@ -12,7 +12,9 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -154,6 +156,14 @@ inline std::vector<std::string> list(Overlay& ov, fuse_ino_t dir) {
         if (d.name != "." && d.name != "..")
             out.push_back(d.name);
     return out;
+}
+
+/// A file's whole content read straight from disk (not through the overlay).
+inline std::string slurp(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 /// The file's content through do_open + pread.
