@@ -14,8 +14,8 @@
 # the kernel refuses metacopy=on together with userxattr, so it shows n/a), and rm -rf of a lower
 # tree. A row the tool refuses with EROFS shows "n/a (EROFS)" (ENOSYS likewise), a refused mount
 # option "n/a (refused)", any other failure "n/a (failed)".
-# Each tool runs REPS times (interleaved, a fresh mount each time) and the median is printed: this
-# host is noisy.
+# Each tool runs REPS times (interleaved, the order rotating, a fresh mount each time) and the
+# median is printed: this host is noisy. The chmod rows time the chmod(2) call in-process.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 OURS=${1:-${FUSE_OVERLAYFS:-$here/build/fuse-overlay/fuse-overlay}}
@@ -24,10 +24,13 @@ NFILES=${NFILES:-3000}
 NWRITE=${NWRITE:-2000}
 BIGMB=${BIGMB:-256}
 RANDREADS=${RANDREADS:-20000}
-REPS=${REPS:-5}
+REPS=${REPS:-6}
 ROWS=${ROWS:-all}
 
-D=$(mktemp -d /tmp/ovl-bench-XXXXXX)
+# BENCH_DIR holds the layers (default /tmp). Where creating a file costs the disk ~1 ms (this
+# host's ext4: 2000 plain creates take 1.4 s), the write rows measure the disk for all three;
+# BENCH_DIR=/dev/shm (tmpfs, user xattrs since Linux 6.6) shows what the overlay itself costs.
+D=$(mktemp -d "${BENCH_DIR:-/tmp}/ovl-bench-XXXXXX")
 # The kernel leaves work/work mode 000: make everything removable first.
 trap 'chmod -R u+rwx "$D" 2>/dev/null; rm -rf "$D"' EXIT
 mkdir -p "$D"/{L1,L2,L3,M,U,W}
@@ -80,6 +83,21 @@ tw() {
     elif grep -q "Function not implemented" <<<"$err"; then echo "$row enosys"
     else echo "$row failed"; echo "$row: ${err:0:300}" >&2; fi
 }
+# The chmod rows time the one chmod(2) inside the process (a fork and exec of chmod costs more
+# than a metadata-only copy-up): prints the seconds, or erofs/enosys/failed like tw.
+tchmod() {
+    local row=$1 file=$2; sync
+    python3 -c "
+import errno, os, sys, time
+s = time.perf_counter()
+try:
+    os.chmod(sys.argv[1], 0o600)
+except OSError as e:
+    print({errno.EROFS: \"erofs\", errno.ENOSYS: \"enosys\"}.get(e.errno, \"failed\"))
+    print(e, file=sys.stderr)
+    sys.exit(0)
+print(\"%.6f\" % (time.perf_counter() - s))" "$file" | sed "s/^/$row /"
+}
 create() { mkdir "$M/new" || return; local i; for i in $(seq "$NWRITE"); do echo x >"$M/new/f$i" || return; done; }
 append() { local p; while read -r p; do echo y >>"$M/$p" || return; done <"$D/append.list"; }
 wbig() { dd if=/dev/zero of="$M/wbig" bs=1M count="$BIGMB" conv=fsync status=none; }
@@ -90,7 +108,7 @@ if mnt ""; then
     tw create_$NWRITE create
     tw append_$NAPPEND append
     tw write_${BIGMB}MiB_fsync wbig
-    tw chmod_${BIGMB}MiB_lower chmod 600 "$M/big"
+    tchmod chmod_${BIGMB}MiB_lower "$M/big"
     tw rm_rf_lower_$NRM rmtree
     cd /; umount "$M"
 else
@@ -99,7 +117,7 @@ else
 fi
 fresh
 if mnt ",metacopy=on" 2>/dev/null; then
-    tw chmod_${BIGMB}MiB_metacopy chmod 600 "$M/big"
+    tchmod chmod_${BIGMB}MiB_metacopy "$M/big"
     cd /; umount "$M"
 else
     echo "chmod_${BIGMB}MiB_metacopy refused"
@@ -114,8 +132,11 @@ lowers="$D/L1:$D/L2:$D/L3"
 rw="lowerdir=$lowers,upperdir=$D/U,workdir=$D/W"
 declare -A R
 rows=()
+tools=(ours orig kernel)
 for rep in $(seq "$REPS"); do
-    for who in ours orig kernel; do
+    # Each repetition starts with the next tool, so no tool always runs first (or after another).
+    k=$(((rep - 1) % 3))
+    for who in "${tools[@]:k}" "${tools[@]:0:k}"; do
         groups=()
         case $ROWS in read) groups=(read) ;; write) groups=(write) ;; *) groups=(read write) ;; esac
         for g in "${groups[@]}"; do
@@ -155,7 +176,7 @@ median() {
     sort -g <<<"$v" | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR + 1) / 2)]}'
 }
 ratio() { if [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]]; then printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; else echo -; fi; }
-echo "median of $REPS runs; $NFILES files in 3 layers; seconds (lower is better)"
+echo "median of $REPS runs; $NFILES files in 3 layers on $(stat -f -c %T "$D"); seconds (lower is better)"
 printf '%-24s %12s %14s %10s %10s %12s\n' row fuse-overlay fuse-ovlfs1.10 kernel "orig/ours" "kernel/ours"
 for row in $(printf '%s\n' "${rows[@]}" | awk '!seen[$0]++'); do
     o=$(median <<<"${R[ours,$row]:-}"); f=$(median <<<"${R[orig,$row]:-}"); k=$(median <<<"${R[kernel,$row]:-}")

@@ -83,7 +83,10 @@ Result<void> copy_range(int in, int out, off_t off, off_t end) {
 
 } // namespace
 
-Result<void> copy_file_data(int in, int out, off_t size) {
+Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse) {
+    // A file with as many blocks as bytes has no holes: one copy, no extent walk.
+    if (!maybe_sparse)
+        return copy_range(in, out, 0, size);
     // Sparse-aware: size the target first (holes stay holes), then copy only data extents.
     if (ftruncate(out, size) < 0)
         return common::last_errno();
@@ -143,22 +146,28 @@ Result<void> copy_xattrs(const Layer& src, const std::string& rel, const std::st
 
 namespace {
 
-// Sets owner, mode and times of the object at `path` (a /proc/self/fd path into work) to `st`.
-Result<void> copy_meta(const std::string& path, const struct stat& st, int fd) {
-    bool is_link = S_ISLNK(st.st_mode);
-    if (st.st_uid != geteuid() || st.st_gid != getegid()) {
-        int r = fd >= 0
-                    ? fchown(fd, st.st_uid, st.st_gid)
+bool owned_by_us(const struct stat& st) {
+    static const uid_t uid = geteuid();
+    static const gid_t gid = getegid();
+    return st.st_uid == uid && st.st_gid == gid;
+}
+
+// Gives the object at `path` (a /proc/self/fd path into work) the owner in `st`.
+Result<void> copy_owner(const std::string& path, const struct stat& st, int fd) {
+    if (owned_by_us(st))
+        return {};
+    int r = fd >= 0 ? fchown(fd, st.st_uid, st.st_gid)
                     : fchownat(AT_FDCWD, path.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-        if (r < 0)
-            return common::last_errno();
-    }
-    if (!is_link) { // after chown, which clears set-id bits
-        int r = fd >= 0 ? fchmod(fd, st.st_mode & 07777) : chmod(path.c_str(), st.st_mode & 07777);
-        if (r < 0)
-            return common::last_errno();
-    }
-    return {};
+    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
+}
+
+// Gives it the mode in `st`: after chown, which clears set-id bits, and after the xattrs, which
+// a read-only mode would refuse to a daemon without CAP_FOWNER (a mount without user namespace).
+Result<void> copy_mode(const std::string& path, const struct stat& st, int fd) {
+    if (S_ISLNK(st.st_mode))
+        return {};
+    int r = fd >= 0 ? fchmod(fd, st.st_mode & 07777) : chmod(path.c_str(), st.st_mode & 07777);
+    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
 }
 
 Result<void> set_times(const std::string& path, const struct stat& st, int fd) {
@@ -178,9 +187,11 @@ Result<void> copy_override(const Overlay& ov, const CopySpec& spec, const std::s
         if (cur)
             v = *cur;
     }
-    if (v.empty()) {
-        mode_t shown = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? st.st_mode & 07777 : st.st_mode;
-        v = common::strprintf("%u:%u:%o", st.st_uid, st.st_gid, shown);
+    if (v.empty()) { // a device, fifo or socket keeps its type (and numbers) in the value
+        mode_t type = st.st_mode & S_IFMT;
+        bool carried = S_ISREG(type) || S_ISDIR(type);
+        v = format_stat_override(StatOverride{st.st_uid, st.st_gid, st.st_mode & 07777,
+                                              carried ? 0 : type, carried ? 0 : st.st_rdev});
     }
     const char* name = override_xattr_name(ov.layers[0].override_mode());
     if (lsetxattr(path.c_str(), name, v.data(), v.size(), 0) < 0)
@@ -191,13 +202,24 @@ Result<void> copy_override(const Overlay& ov, const CopySpec& spec, const std::s
 }
 
 // Builds `spec` as work/<name>: the object type, owner, mode, xattrs and times of the metadata
-// source, the data of the data source (or only the size, for a metacopy body).
-Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name) {
+// source, the data of the data source (or only the size, for a metacopy body); `extra` (when
+// set) marks the object before its mode is set.
+Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
+                   const std::function<Result<void>(const std::string&)>& extra) {
     int wfd = ov.work_fd.get();
     std::string wpath = proc_path(wfd, name);
     const struct stat& st = spec.st;
     mode_t type = st.st_mode & S_IFMT;
     common::UniqueFd fd;
+    // In stat-override mode a device, fifo or socket becomes a regular file that carries its type
+    // in the override xattr (§2.5), as mknod makes them there: no CAP_MKNOD needed.
+    bool override = ov.layers[0].override_mode() != OverrideMode::none && !S_ISLNK(type);
+    if (override && !S_ISDIR(type))
+        type = S_IFREG;
+    // Our own writable file without set-id bits (which creation may drop) is created with its
+    // final mode: no chown, so no chmod after it.
+    bool mode_set = S_ISREG(type) && !override && owned_by_us(st) &&
+                    (st.st_mode & (06000 | S_IWUSR)) == S_IWUSR;
     if (S_ISDIR(type)) {
         if (mkdirat(wfd, name.c_str(), 0700) < 0)
             return common::last_errno();
@@ -208,30 +230,30 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name) {
         if (symlinkat(target->c_str(), wfd, name.c_str()) < 0)
             return common::last_errno();
     } else if (S_ISREG(type)) {
-        fd.reset(openat(wfd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+        mode_t mode = mode_set ? st.st_mode & 07777 : 0600;
+        fd.reset(openat(wfd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
         if (!fd)
             return common::last_errno();
-        if (spec.with_data) {
+        if (spec.with_data && S_ISREG(st.st_mode)) {
             Result<common::UniqueFd> in = spec.data->open(spec.data_path, O_RDONLY | O_NOATIME);
             if (!in && in.error().value == EPERM) // O_NOATIME needs ownership
                 in = spec.data->open(spec.data_path, O_RDONLY);
             if (!in)
                 return in.error();
-            if (Result<void> r = copy_file_data(in->get(), fd.get(), st.st_size); !r)
+            bool dense = st.st_blocks * 512 >= st.st_size;
+            if (Result<void> r = copy_file_data(in->get(), fd.get(), st.st_size, !dense); !r)
                 return r;
-        } else if (ftruncate(fd.get(), st.st_size) < 0) {
+        } else if (S_ISREG(st.st_mode) && ftruncate(fd.get(), st.st_size) < 0) {
             return common::last_errno();
         }
     } else {
         if (mknodat(wfd, name.c_str(), type | 0600, st.st_rdev) < 0)
             return common::last_errno();
     }
-    bool override =
-        ov.layers[0].override_mode() != OverrideMode::none && (S_ISREG(type) || S_ISDIR(type));
     if (override) { // the owner and mode live in the xattr (§2.5); the file stays ours
         if (Result<void> r = copy_override(ov, spec, wpath); !r)
             return r;
-    } else if (Result<void> r = copy_meta(wpath, st, fd.get()); !r) {
+    } else if (Result<void> r = copy_owner(wpath, st, fd.get()); !r) {
         return r;
     }
     if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wpath); !r)
@@ -243,6 +265,12 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name) {
             errno != ENOTSUP && errno != EPERM)
             return common::last_errno();
     }
+    if (extra)
+        if (Result<void> r = extra(wpath); !r)
+            return r;
+    if (!override && !mode_set)
+        if (Result<void> r = copy_mode(wpath, st, fd.get()); !r)
+            return r;
     return set_times(wpath, st, fd.get());
 }
 
@@ -257,9 +285,7 @@ void discard(Overlay& ov, const std::string& name) {
 Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool replace,
                           const std::function<Result<void>(const std::string&)>& extra) {
     std::string name = std::to_string(++ov.work_counter);
-    Result<void> r = build(ov, spec, name);
-    if (r && extra)
-        r = extra(proc_path(ov.work_fd.get(), name));
+    Result<void> r = build(ov, spec, name, extra);
     if (r && copyup_fault_hook != nullptr) {
         if (int e = copyup_fault_hook(name.c_str()); e != 0)
             return Errno{e}; // leave the work entry behind, as a crash would
@@ -274,6 +300,9 @@ Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool re
         return r;
     }
     node.layer = 0;
+    if (ov.layers[0].override_mode() != OverrideMode::none && !node.is_dir() &&
+        !S_ISLNK(node.type))
+        node.type = S_IFREG; // the backing object now; the xattr carries the shown type
     node.xattrs = Node::Xattrs::unknown;
     node.metacopy = Node::Metacopy::unknown;
     if (node.is_dir() && (node.dir_layers.empty() || node.dir_layers.front() != 0))

@@ -83,7 +83,7 @@ Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool re
                           const std::function<Result<void>(const std::string&)>& extra);
 /// Copies `size` bytes from `in` to `out` (same offsets), skipping holes; copy_file_range with a
 /// read/write fallback.
-Result<void> copy_file_data(int in, int out, off_t size);
+Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse = true);
 /// Copies the user-visible xattrs of `rel` in `src` to the object at path `dst_path`; names the
 /// target refuses (EINVAL, EOPNOTSUPP, EPERM) are skipped.
 Result<void> copy_xattrs(const Layer& src, const std::string& rel, const std::string& dst_path);

@@ -10,6 +10,7 @@
 // 1.10: a merged directory shows the upper/top-lower inode).
 #include "fuse-overlay/overlay.h"
 
+#include "fuse-overlay/copyup.h"
 #include "fuse-overlay/dir_merge.h"
 #include "fuse-overlay/whiteout.h"
 #include "fuse-overlay/xattr.h"
@@ -147,6 +148,21 @@ Result<struct stat> node_stat(Overlay& ov, Node& node) {
     if (!r)
         return r.error();
     struct stat st = *r;
+
+    // A metacopy stub (an upper file without its data, §2.6 metacopy) has no data blocks: as
+    // kernel overlayfs does, st_blocks and st_blksize come from the file holding the data, all
+    // else from the stub. Only a stub with fewer blocks than its size can be one, which spares
+    // the xattr look-ups for ordinary files.
+    if (S_ISREG(st.st_mode) && node.layer == 0 && st.st_size > 0 &&
+        st.st_blocks * 512 < st.st_size && is_metacopy(ov, node)) {
+        Result<DataSource> src = data_source(ov, node);
+        if (src) {
+            if (Result<struct stat> d = ov.layers[src->layer].stat(src->path); d) {
+                st.st_blocks = d->st_blocks;
+                st.st_blksize = d->st_blksize;
+            }
+        }
+    }
 
     OverrideMode mode = layer.override_mode();
     if (mode != OverrideMode::none && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {

@@ -16,7 +16,7 @@ namespace ovl {
 
 /// Everything one mount needs. With `-o threaded=1`, `mu` is upstream's one big lock: every op
 /// holds it for its whole duration except those touching only an open file's fd (read, write,
-/// fallocate, copy_file_range, fsync, flush, locks) (lock order: mu only; nothing nests).
+/// fallocate, copy_file_range, fsync, locks) (lock order: mu only; nothing nests).
 struct Overlay {
     OverlayOptions opts;
     std::vector<Layer> layers; ///< upper first when present, then lowers left to right
@@ -59,7 +59,7 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
 Result<void> load_dir(Overlay& ov, Node& dir);
 
 /// The stat users see for `node`: topmost object's stat with st_ino, nlink, id mapping, squash
-/// and stat override applied.
+/// and stat override applied; for a metacopy stub, st_blocks/st_blksize of its data file.
 Result<struct stat> node_stat(Overlay& ov, Node& node);
 
 /// `st` (a stat of the node's backing object) as users see it: st_ino, directory nlink, id

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "fuse-overlay/ops/ops.h"
+#include "fuse-overlay/ops/trace.h"
 
 #include <csignal>
 #include <cstdio>
@@ -72,7 +73,6 @@ fuse_lowlevel_ops make_ops() {
     ops.write_buf = op_write_buf;
     ops.fallocate = op_fallocate;
     ops.copy_file_range = op_copy_file_range;
-    ops.flush = op_flush;
     ops.fsync = op_fsync;
     ops.fsyncdir = op_fsyncdir;
     ops.flock = op_flock;
@@ -172,6 +172,8 @@ int run(OverlayOptions opts, const char* argv0) {
     fuse_args args = FUSE_ARGS_INIT(3, argv);
     ArgsGuard args_guard{&args};
     fuse_lowlevel_ops ops = make_ops();
+    if (ov->opts.debug)
+        use_traced_ops(ops); // upstream's "ovl_lookup(parent=1, name=a)" lines
     std::unique_ptr<fuse_session, SessionDeleter> se(
         fuse_session_new(&args, &ops, sizeof ops, ov.get()));
     if (!se)

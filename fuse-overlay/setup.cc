@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// setup.cc — cold-path mount preparation: resolve and open layers, workdir, overflow ids
+// setup.cc — cold-path mount preparation: resolve and open layers, workdir, overflow ids, and
+// the upper root's stat-override xattr for xattr_permissions=N
 #include "fuse-overlay/cli.h"
 #include "fuse-overlay/copyup.h"
 #include "fuse-overlay/session.h"
+#include "fuse-overlay/xattr.h"
 
 #include <array>
 #include <cerrno>
@@ -42,6 +44,62 @@ OverrideMode detect_override(const Layer& layer) {
     return OverrideMode::none;
 }
 
+// Reads `name` from a layer root into upstream's 64-byte buffer (a longer value reads as ERANGE).
+Result<std::string> root_value(const Layer& layer, const char* name) {
+    std::array<char, 64> buf{};
+    Result<size_t> n = layer.getxattr("", name, buf.data(), buf.size());
+    if (!n)
+        return n.error();
+    return std::string(buf.data(), *n);
+}
+
+// xattr_permissions=N (1 or 2) as 1.16's main() applies it to the upper layer (§2.5): N=1 keeps
+// owners and modes in security.fuseoverlayfs.override_stat, N=2 in user.containers.override_stat,
+// or in user.fuseoverlayfs.override_stat when the upper root already carries that older name
+// (and not the new one). An upper root without the xattr gets it initialised: the value of the
+// first lower root that has one (N=2 looks for the containers name, then the fuseoverlayfs one;
+// an empty value does not count), else "0:0:555". Any failure stops the mount, as upstream's
+// error(EXIT_FAILURE, ...) does; lower roots that cannot be read count as not having it.
+void init_upper_override(std::vector<Layer>& layers, int n) {
+    Layer& up = layers.front();
+    OverrideMode mode = n == 1 ? OverrideMode::privileged : OverrideMode::containers;
+    const char* name = override_xattr_name(mode);
+    Result<std::string> have = root_value(up, name);
+    if (!have && have.error().value == ENODATA && n == 2) {
+        Result<std::string> old = root_value(up, override_xattr_name(OverrideMode::user));
+        if (old) {
+            mode = OverrideMode::user;
+            name = override_xattr_name(mode);
+            have = std::move(old);
+        }
+    }
+    up.set_override_mode(mode);
+    if (have)
+        return;
+    if (have.error().value != ENODATA)
+        common::throw_error(have.error().value, "read xattr `%s` from upperdir", name);
+
+    std::string value;
+    for (size_t i = 1; i < layers.size() && value.empty(); ++i) {
+        Result<std::string> v = root_value(layers[i], name);
+        if (n == 2 && !v && v.error().value == ENODATA)
+            v = root_value(layers[i], override_xattr_name(OverrideMode::user));
+        if (v)
+            value = std::move(*v);
+    }
+    const char* what = "fsetxattr mode to upper layer";
+    if (value.empty()) { // if the mode is missing, upstream sets a standard value
+        value = format_stat_override(StatOverride{0, 0, 0555, 0, 0});
+        what = nullptr;
+    }
+    std::string root = "/proc/self/fd/" + std::to_string(up.fd()) + "/.";
+    if (lsetxattr(root.c_str(), name, value.data(), value.size(), 0) < 0) {
+        if (what != nullptr)
+            common::throw_errno("%s", what);
+        common::throw_errno("write xattr `%s` to upperdir", name);
+    }
+}
+
 } // namespace
 
 std::unique_ptr<Overlay> open_overlay(OverlayOptions opts) {
@@ -52,9 +110,6 @@ std::unique_ptr<Overlay> open_overlay(OverlayOptions opts) {
         if (up.empty())
             throw CliError(common::strprintf("cannot retrieve path for %s: %s",
                                              opts.upperdir.c_str(), std::strerror(errno)));
-        // <workdir>/work is created when missing and emptied (leftovers of an interrupted
-        // copy-up or of files deleted while open), as upstream does at mount.
-        prepare_workdir(opts.workdir);
         layers.emplace_back(up, 0, true);
     }
     for (const std::string& l : opts.lowerdirs) {
@@ -67,10 +122,12 @@ std::unique_ptr<Overlay> open_overlay(OverlayOptions opts) {
     }
     for (Layer& layer : layers)
         layer.set_override_mode(detect_override(layer));
-    if (has_upper && opts.xattr_permissions != 0 &&
-        layers.front().override_mode() == OverrideMode::none)
-        layers.front().set_override_mode(opts.xattr_permissions == 1 ? OverrideMode::privileged
-                                                                     : OverrideMode::containers);
+    if (has_upper && opts.xattr_permissions != 0)
+        init_upper_override(layers, opts.xattr_permissions);
+    // <workdir>/work is created when missing and emptied (leftovers of an interrupted copy-up or
+    // of files deleted while open), as upstream does at mount, after the layers are checked.
+    if (has_upper)
+        prepare_workdir(opts.workdir);
     std::string work = has_upper ? opts.workdir + "/work" : std::string();
     auto ov = std::make_unique<Overlay>(std::move(opts), std::move(layers), has_upper);
     if (has_upper) {

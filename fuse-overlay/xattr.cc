@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -90,6 +91,34 @@ std::optional<StatOverride> parse_stat_override(std::string_view v) noexcept {
     else
         return std::nullopt;
     return o;
+}
+
+std::string format_stat_override(const StatOverride& o) {
+    char type[48] = "";
+    switch (o.type) {
+    case S_IFCHR:
+    case S_IFBLK:
+        std::snprintf(type, sizeof type, "%s-%u-%u", o.type == S_IFCHR ? "char" : "block",
+                      major(o.rdev), minor(o.rdev));
+        break;
+    case S_IFIFO:
+        std::snprintf(type, sizeof type, "pipe");
+        break;
+    case S_IFSOCK:
+        std::snprintf(type, sizeof type, "socket");
+        break;
+    case S_IFLNK:
+        std::snprintf(type, sizeof type, "symlink");
+        break;
+    default: // none, a file or a directory: the backing object carries the type
+        break;
+    }
+    char v[96];
+    if (type[0] == '\0')
+        std::snprintf(v, sizeof v, "%u:%u:%o", o.uid, o.gid, o.mode);
+    else
+        std::snprintf(v, sizeof v, "%u:%u:%o:%s", o.uid, o.gid, o.mode & 07777, type);
+    return v;
 }
 
 } // namespace ovl

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <sys/types.h>
 
@@ -23,5 +24,12 @@ struct StatOverride {
 
 /// Parses an override_stat value; nullopt for anything malformed (upstream: EINVAL).
 std::optional<StatOverride> parse_stat_override(std::string_view v) noexcept;
+
+/// The value to store for `o`. With `type` 0, or a directory or regular file, upstream's
+/// "uid:gid:mode" (the octal mode as given, type bits included when it has them); otherwise
+/// "uid:gid:perm:type" with the permission bits only and the 4th field as parse_stat_override
+/// reads it ("char-M-m", "block-M-m", "pipe", "socket", "symlink"), so that a regular backing
+/// file can stand for a device, fifo or socket (§2.5).
+std::string format_stat_override(const StatOverride& o);
 
 } // namespace ovl

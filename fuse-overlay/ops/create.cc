@@ -1,25 +1,61 @@
 // SPDX-License-Identifier: Apache-2.0
 // create.cc — new names: create (with open), mkdir, mknod, symlink and link, made in the upper
-// layer over any whiteout of the name, owned by the caller's ids mapped back to disk ids
+// layer over any whiteout of the name, owned by the caller's ids mapped back to disk ids (or, in
+// stat-override mode, recorded in the override xattr, with devices stored as regular files)
 #include "fuse-overlay/copyup.h"
 #include "fuse-overlay/ops/guard.h"
 #include "fuse-overlay/ops/names.h"
 #include "fuse-overlay/ops/ops.h"
 #include "fuse-overlay/whiteout.h"
+#include "fuse-overlay/xattr.h"
 
 #include <fcntl.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
 namespace {
+
+// In stat-override mode a device, fifo or socket is stored as a regular file whose override
+// xattr carries the real type (§2.5): an unprivileged daemon can make one, and so can a user
+// building a container image.
+bool stored_as_file(const Overlay& ov, mode_t mode) noexcept {
+    mode_t t = mode & S_IFMT;
+    return ov.layers[0].override_mode() != OverrideMode::none &&
+           (t == S_IFCHR || t == S_IFBLK || t == S_IFIFO || t == S_IFSOCK);
+}
+
+// make_entry's owner step: set_new_owner, except for a node stored_as_file, whose xattr gets
+// "uid:gid:perm:type" (type as parse_stat_override reads it, e.g. "char-1-3"), and a symlink
+// in a user.* override mode, which cannot carry a user.* xattr: upstream ignores that EPERM.
+Result<void> set_owner(Overlay& ov, const std::string& path, const Caller& c, mode_t mode,
+                       dev_t rdev) {
+    const Layer& up = ov.layers[0];
+    OverrideMode m = up.override_mode();
+    if (!stored_as_file(ov, mode)) {
+        Result<void> r = set_new_owner(ov, path, c, mode);
+        if (!r && r.error().value == EPERM && S_ISLNK(mode) &&
+            (m == OverrideMode::containers || m == OverrideMode::user))
+            return {};
+        return r;
+    }
+    StatOverride o{ov.opts.uid_map.to_disk(c.uid, ov.overflow_uid),
+                   ov.opts.gid_map.to_disk(c.gid, ov.overflow_gid), mode & 07777, mode & S_IFMT,
+                   S_ISCHR(mode) || S_ISBLK(mode) ? rdev : 0};
+    std::string v = format_stat_override(o);
+    std::string p = "/proc/self/fd/" + std::to_string(up.fd()) + "/" + path;
+    if (lsetxattr(p.c_str(), override_xattr_name(m), v.data(), v.size(), 0) < 0)
+        return common::last_errno();
+    return {};
+}
 
 // Makes `name` in directory `parent` with make(upper, path), the steps every creating op shares:
 // EEXIST for a visible name, the parent copied up, a whiteout of the name replaced (restored if
 // making fails), the owner set, and a directory made over a whiteout marked opaque (§2.3).
 template <class Make>
 Result<fuse_entry_param> make_entry(Overlay& ov, fuse_ino_t parent, std::string_view name,
-                                    const Caller& c, mode_t mode, Make&& make) {
+                                    const Caller& c, mode_t mode, dev_t rdev, Make&& make) {
     if (Result<void> r = check_new_name(name); !r)
         return r.error();
     Result<DirChild> existing = get_child(ov, parent, name);
@@ -38,7 +74,7 @@ Result<fuse_entry_param> make_entry(Overlay& ov, fuse_ino_t parent, std::string_
             return r.error();
     Result<void> r = make(up, path);
     if (r)
-        r = set_new_owner(ov, path, c, mode);
+        r = set_owner(ov, path, c, mode, rdev);
     if (r && S_ISDIR(mode) && (had_whiteout || lower_has_entry(ov, **dir, name)))
         r = set_opaque(up, path);
     if (!r) {
@@ -77,7 +113,7 @@ Result<Created> do_create(Overlay& ov, fuse_ino_t parent, std::string_view name,
     common::UniqueFd fd;
     mode_t m = S_IFREG | (mode & 07777);
     Result<fuse_entry_param> e =
-        make_entry(ov, parent, name, c, m, [&](const Layer& up, const std::string& path) {
+        make_entry(ov, parent, name, c, m, 0, [&](const Layer& up, const std::string& path) {
             fd.reset(openat(up.fd(), path.c_str(), create_flags(ov, flags),
                             backing_mode(ov, m) & 07777));
             return no_error(fd ? 0 : -1);
@@ -90,7 +126,7 @@ Result<Created> do_create(Overlay& ov, fuse_ino_t parent, std::string_view name,
 Result<fuse_entry_param> do_mkdir(Overlay& ov, fuse_ino_t parent, std::string_view name,
                                   mode_t mode, const Caller& c) {
     mode_t m = S_IFDIR | (mode & 07777);
-    return make_entry(ov, parent, name, c, m, [&](const Layer& up, const std::string& path) {
+    return make_entry(ov, parent, name, c, m, 0, [&](const Layer& up, const std::string& path) {
         return no_error(mkdirat(up.fd(), path.c_str(), backing_mode(ov, m) & 07777));
     });
 }
@@ -105,15 +141,20 @@ Result<fuse_entry_param> do_mknod(Overlay& ov, fuse_ino_t parent, std::string_vi
     if (type == S_IFCHR && rdev == makedev(0, 0))
         return Errno{EPERM}; // that is a whiteout: the name would vanish from the merged view
     mode_t m = type | (mode & 07777);
-    return make_entry(ov, parent, name, c, m, [&](const Layer& up, const std::string& path) {
-        return no_error(mknodat(up.fd(), path.c_str(), backing_mode(ov, m), rdev));
+    return make_entry(ov, parent, name, c, m, rdev, [&](const Layer& up, const std::string& path) {
+        if (!stored_as_file(ov, m))
+            return no_error(mknodat(up.fd(), path.c_str(), backing_mode(ov, m), rdev));
+        common::UniqueFd fd(openat(up.fd(), path.c_str(),
+                                   O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+                                   backing_mode(ov, S_IFREG | (m & 07777)) & 07777));
+        return no_error(fd ? 0 : -1);
     });
 }
 
 Result<fuse_entry_param> do_symlink(Overlay& ov, std::string_view target, fuse_ino_t parent,
                                     std::string_view name, const Caller& c) {
     std::string t(target);
-    return make_entry(ov, parent, name, c, S_IFLNK | 0777,
+    return make_entry(ov, parent, name, c, S_IFLNK | 0777, 0,
                       [&](const Layer& up, const std::string& path) {
                           return no_error(symlinkat(t.c_str(), up.fd(), path.c_str()));
                       });

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // data.cc — the data side of writing: open for write (copy-up first), write_buf, fallocate,
-// copy_file_range, flush, fsync/fsyncdir and file locks on the upper fd
+// copy_file_range, fsync/fsyncdir and file locks on the upper fd
+//
+// No flush op, as upstream: a local upper reports write errors at write and fsync, not at close,
+// and once the kernel has its ENOSYS it stops sending FLUSH (two round trips saved per
+// open-write-close; the writeback cache is still written out at close).
 #include "fuse-overlay/copyup.h"
 #include "fuse-overlay/ops/guard.h"
 #include "fuse-overlay/ops/ops.h"
@@ -121,13 +125,6 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info
             fuse_reply_write(req, static_cast<size_t>(n));
         },
         false);
-}
-
-void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) noexcept {
-    // Reports errors a close would (NFS-style deferred write errors), as passthrough does.
-    int fd = dup(static_cast<int>(fi->fh));
-    int r = fd < 0 ? -1 : close(fd);
-    fuse_reply_err(req, r < 0 ? errno : 0);
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) noexcept {

@@ -51,7 +51,9 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
         DirHandle& h = *handle_of(fi);
         if (Result<void> r = do_fill_dir(ov, ino, h); !r)
             return (void)fuse_reply_err(req, r.error().value);
-        std::vector<char> buf(size);
+        thread_local std::vector<char> buf; // grows once per thread to the kernel's page size
+        if (buf.size() < size)
+            buf.resize(size);
         size_t used = fill(ov, req, ino, h, buf.data(), size, off, plus);
         fuse_reply_buf(req, buf.data(), used);
     });
@@ -80,9 +82,16 @@ Result<void> do_fill_dir(Overlay& ov, fuse_ino_t ino, DirHandle& h) {
     h.entries.push_back(DirEntry{".", dir.ino, S_IFDIR});
     if (dir.parent != nullptr) // upstream lists no ".." in the root
         h.entries.push_back(DirEntry{"..", dir.parent->ino, S_IFDIR});
-    for (const auto& [name, id] : dir.children)
-        if (const Node* c = ov.table.get(id))
-            h.entries.push_back(DirEntry{name, c->ino, c->type});
+    for (const auto& [name, id] : dir.children) {
+        const Node* c = ov.table.get(id);
+        if (c == nullptr)
+            continue;
+        // A regular file of a stat-override layer may stand for a device, fifo or socket (its
+        // xattr says): DT_UNKNOWN, so a reader asks stat rather than trust "regular file".
+        bool maybe_other = S_ISREG(c->type) &&
+                           ov.layers[c->layer].override_mode() != OverrideMode::none;
+        h.entries.push_back(DirEntry{name, c->ino, maybe_other ? mode_t{0} : c->type});
+    }
     h.filled = true;
     return {};
 }

@@ -7,7 +7,6 @@
 #include "fuse-overlay/xattr.h"
 
 #include <array>
-#include <cstdio>
 #include <fcntl.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -48,10 +47,9 @@ Result<void> set_override(Overlay& ov, Node& node, const struct stat& attr, int 
         cur.uid = ov.opts.uid_map.to_disk(attr.st_uid, ov.overflow_uid);
     if (to_set & FUSE_SET_ATTR_GID)
         cur.gid = ov.opts.gid_map.to_disk(attr.st_gid, ov.overflow_gid);
-    char v[48];
-    int n = std::snprintf(v, sizeof v, "%u:%u:%o", cur.uid, cur.gid, cur.mode);
+    std::string v = format_stat_override(cur); // keeps a device's type carried in the value
     std::string p = "/proc/self/fd/" + std::to_string(up.fd()) + "/" + node.path;
-    if (lsetxattr(p.c_str(), name, v, static_cast<size_t>(n), 0) < 0)
+    if (lsetxattr(p.c_str(), name, v.data(), v.size(), 0) < 0)
         return common::last_errno();
     return {};
 }

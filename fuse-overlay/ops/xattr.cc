@@ -5,6 +5,7 @@
 #include "fuse-overlay/ops/guard.h"
 #include "fuse-overlay/ops/ops.h"
 
+#include <array>
 #include <cstring>
 
 namespace ovl {
@@ -19,12 +20,22 @@ void reply_value(fuse_req_t req, const std::string& v, size_t size) noexcept {
         fuse_reply_buf(req, v.data(), v.size());
 }
 
-// Asks the layer once whether the object has any xattr at all (layers do not change under a
-// live mount); errors count as "some", so the real call reports them.
+// Asks the layer once whether the object has any xattr a client may see (layers do not change
+// under a live mount): one carrying only our own or the kernel's overlay xattrs (say the origin
+// of a copy-up) answers ENODATA without a syscall, as the security.capability lookup the kernel
+// makes before every first write does. Errors, or a list too long to check here, count as
+// "some", so the real call decides.
 bool has_xattrs(Overlay& ov, Node& node) {
     if (node.xattrs == Node::Xattrs::unknown) {
-        Result<size_t> len = node_layer(ov, node).listxattr(node.path, nullptr, 0);
-        node.xattrs = len && *len == 0 ? Node::Xattrs::none : Node::Xattrs::some;
+        std::array<char, 512> names;
+        Result<size_t> len = node_layer(ov, node).listxattr(node.path, names.data(), names.size());
+        bool visible = !len;
+        for (size_t pos = 0; len && pos < *len && !visible;) {
+            size_t n = strnlen(names.data() + pos, *len - pos);
+            visible = n != 0 && !is_internal_xattr(std::string_view(names.data() + pos, n));
+            pos += n + 1;
+        }
+        node.xattrs = visible ? Node::Xattrs::some : Node::Xattrs::none;
     }
     return node.xattrs == Node::Xattrs::some;
 }
