@@ -173,7 +173,7 @@ median() {
     *refused*) echo "n/a (refused)"; return ;;
     *failed*) echo "n/a (failed)"; return ;;
     esac
-    sort -g <<<"$v" | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR + 1) / 2)]}'
+    sort -g <<<"$v" | awk '{a[NR]=$1} END {printf "%.4f\n", a[int((NR + 1) / 2)]}'
 }
 ratio() { if [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]]; then printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; else echo -; fi; }
 echo "median of $REPS runs; $NFILES files in 3 layers on $(stat -f -c %T "$D"); seconds (lower is better)"

@@ -54,16 +54,6 @@ Result<common::UniqueFd> open_for_write(Overlay& ov, Node& node, int flags) {
     return fd;
 }
 
-fuse_bufvec write_bufvec(int fd, size_t size, off_t off) noexcept {
-    fuse_bufvec out{};
-    out.count = 1;
-    out.buf[0].size = size;
-    out.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-    out.buf[0].fd = fd;
-    out.buf[0].pos = off;
-    return out;
-}
-
 Result<void> do_fsync(const Overlay& ov, int fd, bool datasync) noexcept {
     if (!ov.opts.fsync)
         return {};
@@ -91,7 +81,7 @@ void op_write_buf(fuse_req_t req, fuse_ino_t, fuse_bufvec* in, off_t off,
     guard(
         req,
         [&](Overlay&) {
-            fuse_bufvec out = write_bufvec(static_cast<int>(fi->fh), fuse_buf_size(in), off);
+            fuse_bufvec out = fd_bufvec(static_cast<int>(fi->fh), fuse_buf_size(in), off);
             ssize_t n = fuse_buf_copy(&out, in, static_cast<fuse_buf_copy_flags>(0));
             if (n < 0)
                 return (void)fuse_reply_err(req, static_cast<int>(-n));

@@ -59,7 +59,7 @@ bool splice_pays_off() noexcept {
     return state == 1;
 }
 
-fuse_bufvec read_bufvec(int fd, size_t size, off_t off) noexcept {
+fuse_bufvec fd_bufvec(int fd, size_t size, off_t off) noexcept {
     fuse_bufvec buf{};
     buf.count = 1;
     buf.buf[0].size = size;
@@ -86,7 +86,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
     guard(req, [&](Overlay&) {
         int fd = static_cast<int>(fi->fh);
         if (splice_pays_off()) {
-            fuse_bufvec buf = read_bufvec(fd, size, off);
+            fuse_bufvec buf = fd_bufvec(fd, size, off);
             return (void)fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
         }
         thread_local std::vector<char> mem;

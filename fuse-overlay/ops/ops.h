@@ -71,8 +71,9 @@ void op_releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept;
 Result<common::UniqueFd> do_open(Overlay& ov, fuse_ino_t ino, int flags);
 /// pread of up to `size` bytes at `off` from an open file's fd, retrying EINTR.
 Result<size_t> do_read(int fd, char* buf, size_t size, off_t off) noexcept;
-/// A one-buffer bufvec for libfuse to splice `size` bytes at `off` from `fd`.
-fuse_bufvec read_bufvec(int fd, size_t size, off_t off) noexcept;
+/// A one-buffer bufvec of `size` bytes at `off` in `fd`: the source of a spliced read reply, or
+/// the target of a write.
+fuse_bufvec fd_bufvec(int fd, size_t size, off_t off) noexcept;
 /// Whether this thread's pipes are big enough for libfuse's splice to beat a copy.
 bool splice_pays_off() noexcept;
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept;
@@ -149,8 +150,6 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) noexcept;
 /// with `flags` (O_CREAT/O_EXCL/O_DIRECT dropped; with the writeback cache O_WRONLY becomes
 /// O_RDWR and O_APPEND goes). EROFS without an upper layer.
 Result<common::UniqueFd> open_for_write(Overlay& ov, Node& node, int flags);
-/// A one-buffer bufvec writing `size` bytes at `off` into `fd` (libfuse splices into it).
-fuse_bufvec write_bufvec(int fd, size_t size, off_t off) noexcept;
 /// fsync/fdatasync of `fd`; a no-op with fsync=0 or volatile.
 Result<void> do_fsync(const Overlay& ov, int fd, bool datasync) noexcept;
 /// fsync of the upper directory of `ino` (nothing when it has none); no-op with fsync=0.

@@ -22,7 +22,7 @@ TEST_CASE("Reading goes to the topmost object", "[fuse-overlay][file]") {
     CHECK(*do_read(fd->get(), buf, sizeof buf, 4) == 1);
     CHECK(*do_read(fd->get(), buf, sizeof buf, 100) == 0);
     CHECK(do_read(-1, buf, 1, 0).error().value == EBADF);
-    fuse_bufvec b = read_bufvec(fd->get(), 3, 1);
+    fuse_bufvec b = fd_bufvec(fd->get(), 3, 1);
     CHECK(b.count == 1);
     CHECK(b.buf[0].fd == fd->get());
     CHECK(b.buf[0].pos == 1);

@@ -121,7 +121,7 @@ TEST_CASE("Opening for write copies up; O_TRUNC copies no data", "[fuse-overlay]
     fuse_ino_t b = lookup_path(*ov, "b");
     Result<common::UniqueFd> fb = do_open(*ov, b, O_RDWR);
     REQUIRE(fb);
-    fuse_bufvec bv = write_bufvec(fb->get(), 2, 4);
+    fuse_bufvec bv = fd_bufvec(fb->get(), 2, 4);
     CHECK(bv.buf[0].pos == 4);
     REQUIRE(pwrite(fb->get(), "++", 2, 4) == 2);
     CHECK(read_all(*ov, b) == "keep++");
