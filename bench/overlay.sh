@@ -7,15 +7,17 @@
 # -o userxattr). Prints seconds per row for the three and the ratios (>1 means ours is faster).
 # ROWS=read|write|all (default all) picks the row groups.
 # Read rows: "cold" is the first pass after a fresh mount (FUSE caches empty; the layers' page
-# cache warm), "warm" the second pass on the same mount.
+# cache warm), "warm" the second pass on the same mount. rand_4k follows the sequential read on
+# the same mount (from the page cache), rand_4k_cold repeats it on a fresh mount (every read a
+# request to the daemon).
 # Write rows (a fresh, empty upper for each tool and repetition): create NWRITE small files, append
 # to NWRITE lower files, write a BIGMB file (dd + fsync), chmod of the BIGMB lower file (a copy-up),
 # the same with -o metacopy=on (ours only copies the metadata; Debian's 1.10 ignores the option;
 # the kernel refuses metacopy=on together with userxattr, so it shows n/a), and rm -rf of a lower
 # tree. A row the tool refuses with EROFS shows "n/a (EROFS)" (ENOSYS likewise), a refused mount
 # option "n/a (refused)", any other failure "n/a (failed)".
-# Each tool runs REPS times (interleaved, the order rotating, a fresh mount each time) and the
-# median is printed: this host is noisy. The chmod rows time the chmod(2) call in-process.
+# Each tool runs REPS times (interleaved, in all six orders in turn, a fresh mount each time)
+# and the median is printed: this host is noisy. The chmod rows time the chmod(2) call in-process.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 OURS=${1:-${FUSE_OVERLAYFS:-$here/build/fuse-overlay/fuse-overlay}}
@@ -23,7 +25,7 @@ ORIG=${ORIG_FUSE_OVERLAYFS:-/usr/bin/fuse-overlayfs}
 NFILES=${NFILES:-3000}
 NWRITE=${NWRITE:-2000}
 BIGMB=${BIGMB:-256}
-RANDREADS=${RANDREADS:-20000}
+RANDREADS=${RANDREADS:-10000}
 REPS=${REPS:-6}
 ROWS=${ROWS:-all}
 
@@ -66,8 +68,12 @@ mnt
 echo "find_stat_cold $(t findstat | cut -d" " -f2)"
 echo "find_stat_warm $(t findstat | cut -d" " -f2)"
 echo "ls_lR $(t lsr | cut -d" " -f2)"
-s=$EPOCHREALTIME; cat "$M/big" >/dev/null; e=$EPOCHREALTIME; echo "seq_read_${BIGMB}MiB $(echo "$e - $s" | bc)"
+warm_lower; s=$EPOCHREALTIME; cat "$M/big" >/dev/null; e=$EPOCHREALTIME; echo "seq_read_${BIGMB}MiB $(echo "$e - $s" | bc)"
 echo "rand_4k_x$RANDREADS $(t randread | cut -d" " -f2)"
+# The same reads on a fresh mount: the file is not in the page cache of the overlay, so every
+# read is a request to the daemon (the row above is served by the kernel cache alone).
+cd /; umount "$M"; mnt; warm_lower
+echo "rand_4k_cold_x$RANDREADS $(t randread | cut -d" " -f2)"
 cd /; umount "$M"
 '
 
@@ -108,7 +114,7 @@ if mnt ""; then
     tw create_$NWRITE create
     tw append_$NAPPEND append
     tw write_${BIGMB}MiB_fsync wbig
-    tchmod chmod_${BIGMB}MiB_lower "$M/big"
+    warm_lower; tchmod chmod_${BIGMB}MiB_lower "$M/big"
     tw rm_rf_lower_$NRM rmtree
     cd /; umount "$M"
 else
@@ -117,26 +123,31 @@ else
 fi
 fresh
 if mnt ",metacopy=on" 2>/dev/null; then
-    tchmod chmod_${BIGMB}MiB_metacopy "$M/big"
+    warm_lower; tchmod chmod_${BIGMB}MiB_metacopy "$M/big"
     cd /; umount "$M"
 else
     echo "chmod_${BIGMB}MiB_metacopy refused"
 fi
 fresh
 '
+# warm_lower: a row reading the big lower file reads it first, untimed, so that it times the
+# overlay and not the disk should the host have dropped some of its page cache meanwhile.
 run_one() { # INNER MOUNTCMD
     M=$D/M D=$D RANDREADS=$RANDREADS BIGMB=$BIGMB NWRITE=$NWRITE NAPPEND=$NAPPEND NRM=$NRM OVL_MNT=$2 unshare -rm bash -c \
-        "mnt() { local extra=\${1:-}; eval \"\$OVL_MNT\"; }; $1"
+        "mnt() { local extra=\${1:-}; eval \"\$OVL_MNT\"; }; warm_lower() { cat \"\$D/L3/big\" >/dev/null; }; $1"
 }
 lowers="$D/L1:$D/L2:$D/L3"
 rw="lowerdir=$lowers,upperdir=$D/U,workdir=$D/W"
 declare -A R
 rows=()
-tools=(ours orig kernel)
+# Repetition r runs the tools in the r-th of the six orders, so each tool runs first, and right
+# after each other tool, equally often (the writes of one tool must not bias the next one's row:
+# on a disk with discard, freeing its upper costs the following seconds); every run also starts
+# after a sync, untimed.
+orders=("ours orig kernel" "orig kernel ours" "kernel ours orig" "kernel orig ours"
+    "orig ours kernel" "ours kernel orig")
 for rep in $(seq "$REPS"); do
-    # Each repetition starts with the next tool, so no tool always runs first (or after another).
-    k=$(((rep - 1) % 3))
-    for who in "${tools[@]:k}" "${tools[@]:0:k}"; do
+    for who in ${orders[(rep - 1) % 6]}; do
         groups=()
         case $ROWS in read) groups=(read) ;; write) groups=(write) ;; *) groups=(read write) ;; esac
         for g in "${groups[@]}"; do
@@ -156,6 +167,7 @@ for rep in $(seq "$REPS"); do
                 esac
             fi
             echo "run $rep/$REPS: $who $g" >&2
+            sync
             while read -r row secs; do
                 R[$who,$row]="${R[$who,$row]:-} $secs"
                 rows+=("$row")

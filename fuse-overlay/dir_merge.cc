@@ -23,7 +23,8 @@ struct DirCloser {
 Result<std::vector<MergedName>> merged_names(const std::vector<Layer>& layers,
                                              const std::vector<unsigned>& dir_layers,
                                              const std::string& dir) {
-    std::map<std::string, size_t, std::less<>> visible; // name -> first position listing it
+    // name -> first position listing it, and its d_type there
+    std::map<std::string, std::pair<size_t, unsigned char>, std::less<>> visible;
     std::set<std::string, std::less<>> hidden; // whited out by a layer already walked
     for (size_t pos = 0; pos < dir_layers.size(); ++pos) {
         const Layer& layer = layers[dir_layers[pos]];
@@ -46,14 +47,17 @@ Result<std::vector<MergedName>> merged_names(const std::vector<Layer>& layers,
             }
             if (visible.count(name) != 0 || hidden.count(name) != 0)
                 continue;
-            if (e->d_type == DT_CHR || e->d_type == DT_UNKNOWN) {
+            unsigned char type = e->d_type;
+            if (type == DT_CHR || type == DT_UNKNOWN) {
                 Result<struct stat> st = layer.stat(join_path(dir, name));
                 if (st && is_whiteout_stat(*st)) {
                     layer_hidden.emplace_back(name);
                     continue;
                 }
+                if (st)
+                    type = static_cast<unsigned char>(IFTODT(st->st_mode));
             }
-            visible.emplace(name, pos);
+            visible.emplace(name, std::make_pair(pos, type));
         }
         // A whiteout hides names in lower layers only; apply it after this layer is read.
         for (std::string& h : layer_hidden)
@@ -62,8 +66,8 @@ Result<std::vector<MergedName>> merged_names(const std::vector<Layer>& layers,
     }
     std::vector<MergedName> out;
     out.reserve(visible.size());
-    for (auto& [name, pos] : visible)
-        out.push_back(MergedName{name, pos});
+    for (auto& [name, at] : visible)
+        out.push_back(MergedName{name, at.first, at.second});
     return out;
 }
 

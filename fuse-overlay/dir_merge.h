@@ -4,6 +4,7 @@
 
 #include "fuse-overlay/layer.h"
 
+#include <dirent.h>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace ovl {
 struct MergedName {
     std::string name;
     size_t first_pos;
+    unsigned char type = DT_UNKNOWN; ///< d_type in the topmost layer listing it
 };
 
 /// Names present in `dir` in any of `dir_layers` (indexes into `layers`), deduplicated and sorted,

@@ -15,6 +15,7 @@
 #include "fuse-overlay/whiteout.h"
 #include "fuse-overlay/xattr.h"
 
+#include <optional>
 #include <sys/xattr.h>
 
 namespace ovl {
@@ -186,6 +187,36 @@ Result<struct stat> node_stat(Overlay& ov, Node& node) {
     return shown_stat(ov, node, st);
 }
 
+namespace {
+
+// 2 + the merged subdirectories: from the loaded children, or else from the layers' listings
+// and their d_type alone, so that a getattr need not look every entry up (the first lookup in a
+// big directory); a listing without d_type loads the directory.
+std::optional<nlink_t> merged_nlink(Overlay& ov, Node& dir) {
+    nlink_t n = 2;
+    if (!dir.loaded) {
+        Result<std::vector<MergedName>> names = merged_names(ov.layers, dir.dir_layers, dir.path);
+        if (!names)
+            return std::nullopt;
+        bool known = true;
+        for (const MergedName& m : *names) {
+            known = known && m.type != DT_UNKNOWN;
+            n += m.type == DT_DIR ? 1 : 0;
+        }
+        if (known)
+            return n;
+        n = 2;
+    }
+    if (!load_dir(ov, dir))
+        return std::nullopt;
+    for (const auto& [name, id] : dir.children)
+        if (Node* c = ov.table.get(id); c != nullptr && c->is_dir())
+            ++n;
+    return n;
+}
+
+} // namespace
+
 struct stat shown_stat(Overlay& ov, Node& node, struct stat st) {
     st.st_ino = node.ino;
     if (S_ISDIR(st.st_mode)) {
@@ -193,13 +224,8 @@ struct stat shown_stat(Overlay& ov, Node& node, struct stat st) {
             st.st_nlink = 1;
         } else {
             // An unreadable directory keeps its own nlink rather than failing the stat.
-            if (load_dir(ov, node)) {
-                nlink_t n = 2;
-                for (const auto& [name, id] : node.children)
-                    if (Node* c = ov.table.get(id); c != nullptr && c->is_dir())
-                        ++n;
-                st.st_nlink = n;
-            }
+            if (std::optional<nlink_t> n = merged_nlink(ov, node))
+                st.st_nlink = *n;
         }
     }
     st.st_uid = ov.opts.uid_map.to_shown(st.st_uid, ov.overflow_uid);

@@ -83,6 +83,25 @@ TEST_CASE("Directory nlink is 2 + subdirectories of the merged view", "[fuse-ove
     CHECK(attr(*st, "a").st_nlink == 1);
 }
 
+TEST_CASE("Directory nlink from the listings alone equals the one from the loaded children",
+          "[fuse-overlay][attr]") {
+    // x: a file in the upper layer over a directory below (not a subdirectory); s3 whited out.
+    TempTree t(3, {{0, "a/x", Kind::file}, {1, "a/x/in", Kind::dir}, {1, "a/s1", Kind::dir},
+                   {2, "a/s2", Kind::dir}, {2, "a/s1", Kind::dir}, {0, "a/.wh.s3", Kind::whiteout_file},
+                   {2, "a/s3", Kind::dir}, {2, "a/f", Kind::file}});
+    auto ov = t.overlay(3);
+    Result<fuse_entry_param> a = do_lookup(*ov, FUSE_ROOT_ID, "a");
+    REQUIRE(a);
+    CHECK(a->attr.st_nlink == 4);
+    Node* dir = ov->table.get(a->ino);
+    REQUIRE(dir != nullptr);
+    CHECK_FALSE(dir->loaded); // counted without a lookup of every entry
+    REQUIRE(load_dir(*ov, *dir));
+    Result<struct stat> loaded = node_stat(*ov, *dir);
+    REQUIRE(loaded);
+    CHECK(loaded->st_nlink == 4);
+}
+
 TEST_CASE("uidmapping/gidmapping show on-disk ids mapped; unmapped ids overflow",
           "[fuse-overlay][attr][idmap]") {
     TempTree t(1, {{0, "f", Kind::file}});
