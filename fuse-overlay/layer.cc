@@ -93,6 +93,13 @@ Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* b
     return static_cast<size_t>(n);
 }
 
+Result<void> Layer::setxattr(const std::string& rel, const char* name,
+                             std::string_view value) const {
+    if (lsetxattr(proc_path(rel).c_str(), name, value.data(), value.size(), 0) < 0)
+        return common::last_errno();
+    return {};
+}
+
 Result<std::string> Layer::getxattr(const std::string& rel, const char* name) const {
     std::string p = proc_path(rel);
     for (int attempt = 0; attempt < 4; ++attempt) {

@@ -48,6 +48,8 @@ public:
                             size_t size) const;
     /// The whole value of an xattr, or an error (ENODATA when absent).
     Result<std::string> getxattr(const std::string& rel, const char* name) const;
+    /// lsetxattr of `rel` (flags 0).
+    Result<void> setxattr(const std::string& rel, const char* name, std::string_view value) const;
     /// llistxattr of `rel`.
     Result<size_t> listxattr(const std::string& rel, char* buf, size_t size) const;
 

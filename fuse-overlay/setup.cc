@@ -13,7 +13,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
@@ -92,11 +91,10 @@ void init_upper_override(std::vector<Layer>& layers, int n) {
         value = format_stat_override(StatOverride{0, 0, 0555, 0, 0});
         what = nullptr;
     }
-    std::string root = "/proc/self/fd/" + std::to_string(up.fd()) + "/.";
-    if (lsetxattr(root.c_str(), name, value.data(), value.size(), 0) < 0) {
+    if (Result<void> r = up.setxattr("", name, value); !r) {
         if (what != nullptr)
-            common::throw_errno("%s", what);
-        common::throw_errno("write xattr `%s` to upperdir", name);
+            common::throw_error(r.error().value, "%s", what);
+        common::throw_error(r.error().value, "write xattr `%s` to upperdir", name);
     }
 }
 

@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
@@ -43,11 +42,7 @@ Result<void> set_owner(Overlay& ov, const std::string& path, const Caller& c, mo
     StatOverride o{ov.opts.uid_map.to_disk(c.uid, ov.overflow_uid),
                    ov.opts.gid_map.to_disk(c.gid, ov.overflow_gid), mode & 07777, mode & S_IFMT,
                    S_ISCHR(mode) || S_ISBLK(mode) ? rdev : 0};
-    std::string v = format_stat_override(o);
-    std::string p = "/proc/self/fd/" + std::to_string(up.fd()) + "/" + path;
-    if (lsetxattr(p.c_str(), override_xattr_name(m), v.data(), v.size(), 0) < 0)
-        return common::last_errno();
-    return {};
+    return up.setxattr(path, override_xattr_name(m), format_stat_override(o));
 }
 
 // Makes `name` in directory `parent` with make(upper, path), the steps every creating op shares:

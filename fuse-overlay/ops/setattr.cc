@@ -8,7 +8,6 @@
 
 #include <array>
 #include <fcntl.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
@@ -47,11 +46,7 @@ Result<void> set_override(Overlay& ov, Node& node, const struct stat& attr, int 
         cur.uid = ov.opts.uid_map.to_disk(attr.st_uid, ov.overflow_uid);
     if (to_set & FUSE_SET_ATTR_GID)
         cur.gid = ov.opts.gid_map.to_disk(attr.st_gid, ov.overflow_gid);
-    std::string v = format_stat_override(cur); // keeps a device's type carried in the value
-    std::string p = "/proc/self/fd/" + std::to_string(up.fd()) + "/" + node.path;
-    if (lsetxattr(p.c_str(), name, v.data(), v.size(), 0) < 0)
-        return common::last_errno();
-    return {};
+    return up.setxattr(node.path, name, format_stat_override(cur)); // keeps a device's type
 }
 
 Result<void> set_owner_mode(Overlay& ov, Node& node, const struct stat& attr, int to_set, int fd) {
