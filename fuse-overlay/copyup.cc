@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
@@ -28,15 +27,6 @@ int (*copyup_fault_hook)(const char* work_name) = nullptr;
 namespace {
 
 constexpr const char* origin_xattr = "user.fuseoverlayfs.origin";
-
-std::string proc_path(int dirfd, const std::string& rel) {
-    std::string p = "/proc/self/fd/" + std::to_string(dirfd);
-    if (!rel.empty()) {
-        p.push_back('/');
-        p += rel;
-    }
-    return p;
-}
 
 // Copies [off, end) from `in` to `out` at the same offsets: copy_file_range, then a read/write
 // loop when the kernel cannot (EXDEV across filesystems on old kernels, EINVAL, ENOSYS, …).
@@ -108,14 +98,17 @@ Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse) {
     return {};
 }
 
-Result<void> copy_xattrs(const Layer& src, const std::string& rel, const std::string& dst_path) {
-    Result<size_t> len = src.listxattr(rel, nullptr, 0);
+Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst) {
+    Result<Obj> src = src_layer.obj(rel);
+    if (!src)
+        return src.error();
+    Result<size_t> len = src->listxattr(nullptr, 0);
     if (!len)
         return len.error().value == ENOTSUP ? Result<void>() : Result<void>(len.error());
     if (*len == 0)
         return {};
     std::string names(*len, '\0');
-    Result<size_t> got = src.listxattr(rel, names.data(), names.size());
+    Result<size_t> got = src->listxattr(names.data(), names.size());
     if (!got)
         return got.error();
     names.resize(*got);
@@ -126,15 +119,15 @@ Result<void> copy_xattrs(const Layer& src, const std::string& rel, const std::st
         // Our own and the kernel's overlay xattrs describe the source's place, not the copy's.
         if (n == 0 || is_internal_xattr(std::string_view(name, n)))
             continue;
-        Result<std::string> v = src.getxattr(rel, name);
+        Result<std::string> v = src->getxattr(name);
         if (!v) {
             int e = v.error().value;
             if (e == EOVERFLOW || e == ENODATA || e == EPERM || e == EACCES || e == ENOTSUP)
                 continue;
             return v.error();
         }
-        if (lsetxattr(dst_path.c_str(), name, v->data(), v->size(), 0) < 0) {
-            int e = errno;
+        if (Result<void> w = dst.setxattr(name, *v); !w) {
+            int e = w.error().value;
             // Skipped as upstream (EINVAL/EOPNOTSUPP), plus what a user namespace refuses.
             if (e == EINVAL || e == EOPNOTSUPP || e == EPERM || e == EACCES)
                 continue;
@@ -152,34 +145,34 @@ bool owned_by_us(const struct stat& st) {
     return st.st_uid == uid && st.st_gid == gid;
 }
 
-// Gives the object at `path` (a /proc/self/fd path into work) the owner in `st`.
-Result<void> copy_owner(const std::string& path, const struct stat& st, int fd) {
+// Gives the work object `obj` the owner in `st`.
+Result<void> copy_owner(const Obj& obj, const struct stat& st) {
     if (owned_by_us(st))
         return {};
-    int r = fd >= 0 ? fchown(fd, st.st_uid, st.st_gid)
-                    : fchownat(AT_FDCWD, path.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
+    return obj.chown(st.st_uid, st.st_gid);
 }
 
 // Gives it the mode in `st`: after chown, which clears set-id bits, and after the xattrs, which
 // a read-only mode would refuse to a daemon without CAP_FOWNER (a mount without user namespace).
-Result<void> copy_mode(const std::string& path, const struct stat& st, int fd) {
+Result<void> copy_mode(const Obj& obj, const struct stat& st, int fd) {
     if (S_ISLNK(st.st_mode))
         return {};
-    int r = fd >= 0 ? fchmod(fd, st.st_mode & 07777) : chmod(path.c_str(), st.st_mode & 07777);
-    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
+    if (fd >= 0)
+        return fchmod(fd, st.st_mode & 07777) < 0 ? Result<void>(common::last_errno())
+                                                   : Result<void>();
+    return obj.chmod(st.st_mode & 07777);
 }
 
-Result<void> set_times(const std::string& path, const struct stat& st, int fd) {
+Result<void> set_times(const Obj& obj, const struct stat& st, int fd) {
     std::array<struct timespec, 2> ts = {st.st_atim, st.st_mtim};
-    int r = fd >= 0 ? futimens(fd, ts.data())
-                    : utimensat(AT_FDCWD, path.c_str(), ts.data(), AT_SYMLINK_NOFOLLOW);
-    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
+    if (fd >= 0)
+        return futimens(fd, ts.data()) < 0 ? Result<void>(common::last_errno()) : Result<void>();
+    return obj.utimes(ts.data());
 }
 
 // Stat-override upper: carries the source's override value over (or its real owner and mode)
 // into the upper layer's override xattr; the backing object gets mode |0755 as upstream.
-Result<void> copy_override(const Overlay& ov, const CopySpec& spec, const std::string& path) {
+Result<void> copy_override(const Overlay& ov, const CopySpec& spec, const Obj& obj) {
     const struct stat& st = spec.st;
     std::string v;
     if (OverrideMode m = spec.meta->override_mode(); m != OverrideMode::none) {
@@ -194,20 +187,17 @@ Result<void> copy_override(const Overlay& ov, const CopySpec& spec, const std::s
                                               carried ? 0 : type, carried ? 0 : st.st_rdev});
     }
     const char* name = override_xattr_name(ov.layers[0].override_mode());
-    if (lsetxattr(path.c_str(), name, v.data(), v.size(), 0) < 0)
-        return common::last_errno();
-    if (chmod(path.c_str(), (st.st_mode & 07777) | 0755) < 0)
-        return common::last_errno();
-    return {};
+    if (Result<void> r = obj.setxattr(name, v); !r)
+        return r;
+    return obj.chmod((st.st_mode & 07777) | 0755);
 }
 
 // Builds `spec` as work/<name>: the object type, owner, mode, xattrs and times of the metadata
 // source, the data of the data source (or only the size, for a metacopy body); `extra` (when
 // set) marks the object before its mode is set.
 Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
-                   const std::function<Result<void>(const std::string&)>& extra) {
+                   const std::function<Result<void>(const Obj&)>& extra) {
     int wfd = ov.work_fd.get();
-    std::string wpath = proc_path(wfd, name);
     const struct stat& st = spec.st;
     mode_t type = st.st_mode & S_IFMT;
     common::UniqueFd fd;
@@ -250,28 +240,34 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
         if (mknodat(wfd, name.c_str(), type | 0600, st.st_rdev) < 0)
             return common::last_errno();
     }
+    // The object just made in work (our own directory, a single name): every metadata step goes
+    // through this O_PATH fd.
+    Result<common::UniqueFd> wfd_obj = open_beneath(wfd, name, O_PATH);
+    if (!wfd_obj)
+        return wfd_obj.error();
+    Obj wobj(std::move(*wfd_obj));
     if (override) { // the owner and mode live in the xattr (§2.5); the file stays ours
-        if (Result<void> r = copy_override(ov, spec, wpath); !r)
+        if (Result<void> r = copy_override(ov, spec, wobj); !r)
             return r;
-    } else if (Result<void> r = copy_owner(wpath, st, fd.get()); !r) {
+    } else if (Result<void> r = copy_owner(wobj, st); !r) {
         return r;
     }
-    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wpath); !r)
+    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wobj); !r)
         return r;
     if (!S_ISDIR(type) && !S_ISLNK(type) && !spec.origin.empty()) {
         // As upstream: the path (NUL-terminated) the object was copied from; ENOTSUP ignored.
-        if (lsetxattr(wpath.c_str(), origin_xattr, spec.origin.c_str(), spec.origin.size() + 1, 0) <
-                0 &&
-            errno != ENOTSUP && errno != EPERM)
-            return common::last_errno();
+        Result<void> r = wobj.setxattr(
+            origin_xattr, std::string_view(spec.origin.c_str(), spec.origin.size() + 1));
+        if (!r && r.error().value != ENOTSUP && r.error().value != EPERM)
+            return r;
     }
     if (extra)
-        if (Result<void> r = extra(wpath); !r)
+        if (Result<void> r = extra(wobj); !r)
             return r;
     if (!override && !mode_set)
-        if (Result<void> r = copy_mode(wpath, st, fd.get()); !r)
+        if (Result<void> r = copy_mode(wobj, st, fd.get()); !r)
             return r;
-    return set_times(wpath, st, fd.get());
+    return set_times(wobj, st, fd.get());
 }
 
 // Removes work/<name> (a file or a directory tree of our own making) after a failure.
@@ -283,16 +279,16 @@ void discard(Overlay& ov, const std::string& name) {
 } // namespace
 
 Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool replace,
-                          const std::function<Result<void>(const std::string&)>& extra) {
+                          const std::function<Result<void>(const Obj&)>& extra) {
     std::string name = std::to_string(++ov.work_counter);
     Result<void> r = build(ov, spec, name, extra);
     if (r && copyup_fault_hook != nullptr) {
         if (int e = copyup_fault_hook(name.c_str()); e != 0)
             return Errno{e}; // leave the work entry behind, as a crash would
     }
-    if (r && renameat2(ov.work_fd.get(), name.c_str(), ov.layers[0].fd(), node.path.c_str(),
-                       replace ? 0u : unsigned{RENAME_NOREPLACE}) < 0)
-        r = common::last_errno();
+    // Into upper beneath its root: a parent swapped for a symlink fails the rename (ELOOP).
+    if (r)
+        r = ov.layers[0].rename("/" + name, node.path, replace ? 0u : unsigned{RENAME_NOREPLACE});
     if (!r) {
         discard(ov, name);
         common::log::debug("copy-up of %s failed: %s", node.path.c_str(),

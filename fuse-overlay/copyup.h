@@ -76,17 +76,17 @@ struct CopySpec {
 };
 /// The spec copying `node` from its own layer (stat `st`) with data and origin = its path.
 CopySpec plain_spec(const Overlay& ov, const Node& node, const struct stat& st);
-/// Builds `spec` in the work dir, runs `extra` on its /proc path (may be empty), then renames it
+/// Builds `spec` in the work dir, runs `extra` on it (may be empty), then renames it
 /// to `node.path` in upper (`replace`: over an existing upper object; else RENAME_NOREPLACE) and
 /// marks the node as upper. On failure the work entry is removed.
 Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool replace,
-                          const std::function<Result<void>(const std::string&)>& extra);
+                          const std::function<Result<void>(const Obj&)>& extra);
 /// Copies `size` bytes from `in` to `out` (same offsets), skipping holes; copy_file_range with a
 /// read/write fallback.
 Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse = true);
-/// Copies the user-visible xattrs of `rel` in `src` to the object at path `dst_path`; names the
+/// Copies the user-visible xattrs of `rel` in `src` to the object `dst`; names the
 /// target refuses (EINVAL, EOPNOTSUPP, EPERM) are skipped.
-Result<void> copy_xattrs(const Layer& src, const std::string& rel, const std::string& dst_path);
+Result<void> copy_xattrs(const Layer& src, const std::string& rel, const Obj& dst);
 
 /// Test hook: when set, called after an object is built in the work dir and before it is
 /// renamed into upper; a non-zero return aborts the copy-up with that errno, leaving the work

@@ -12,14 +12,6 @@
 #include <sys/sysmacros.h>
 
 namespace ovl {
-namespace {
-
-struct DirCloser {
-    void operator()(DIR* d) const noexcept { closedir(d); }
-};
-
-} // namespace
-
 Result<std::vector<MergedName>> merged_names(const std::vector<Layer>& layers,
                                              const std::vector<unsigned>& dir_layers,
                                              const std::string& dir) {
@@ -28,15 +20,11 @@ Result<std::vector<MergedName>> merged_names(const std::vector<Layer>& layers,
     std::set<std::string, std::less<>> hidden; // whited out by a layer already walked
     for (size_t pos = 0; pos < dir_layers.size(); ++pos) {
         const Layer& layer = layers[dir_layers[pos]];
-        Result<common::UniqueFd> fd = layer.open(dir, O_RDONLY | O_DIRECTORY);
-        if (!fd)
-            return fd.error();
-        std::unique_ptr<DIR, DirCloser> d(fdopendir(fd->get()));
+        Result<DirStream> d = DirStream::open(layer, dir);
         if (!d)
-            return common::last_errno();
-        (void)fd->release(); // now owned by the DIR stream
+            return d.error();
         std::vector<std::string> layer_hidden;
-        while (dirent* e = readdir(d.get())) {
+        while (dirent* e = d->next()) {
             std::string_view name = e->d_name;
             if (name == "." || name == "..")
                 continue;
@@ -49,13 +37,15 @@ Result<std::vector<MergedName>> merged_names(const std::vector<Layer>& layers,
                 continue;
             unsigned char type = e->d_type;
             if (type == DT_CHR || type == DT_UNKNOWN) {
-                Result<struct stat> st = layer.stat(join_path(dir, name));
-                if (st && is_whiteout_stat(*st)) {
+                // One name in the directory just opened beneath the root.
+                struct stat st {};
+                bool have = fstatat(d->fd(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+                if (have && is_whiteout_stat(st)) {
                     layer_hidden.emplace_back(name);
                     continue;
                 }
-                if (st)
-                    type = static_cast<unsigned char>(IFTODT(st->st_mode));
+                if (have)
+                    type = static_cast<unsigned char>(IFTODT(st.st_mode));
             }
             visible.emplace(name, std::make_pair(pos, type));
         }

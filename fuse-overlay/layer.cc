@@ -1,19 +1,160 @@
 // SPDX-License-Identifier: Apache-2.0
-// layer.cc — *at() wrappers relative to a layer's root fd, returning Result
+// layer.cc — layer access confined beneath the root: openat2 resolution, O_PATH objects, and
+// single-component *at() changes on the directory that resolution found
 #include "fuse-overlay/layer.h"
 
+#include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
 namespace {
 
-// The root itself is "." for the *at() calls.
-const char* c_rel(const std::string& rel) noexcept { return rel.empty() ? "." : rel.c_str(); }
+constexpr unsigned long long resolve_flags =
+    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+
+// openat2 refuses flag bits outside this set (the kernel may pass __FMODE_EXEC and the like in a
+// FUSE open's flags).
+constexpr int valid_open_flags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+                                 O_NONBLOCK | O_SYNC | O_DSYNC | O_ASYNC | O_DIRECT |
+                                 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
+                                 O_CLOEXEC | O_PATH;
+
+bool bad_name(std::string_view n) noexcept { return n.empty() || n == "." || n == ".."; }
+
+Result<void> ok_or_errno(int r) noexcept {
+    if (r < 0)
+        return common::last_errno();
+    return {};
+}
 
 } // namespace
+
+Result<common::UniqueFd> open_beneath(int dirfd, std::string_view rel, int flags) noexcept {
+    char path[PATH_MAX];
+    if (rel.size() >= sizeof path)
+        return Errno{ENAMETOOLONG};
+    if (rel.find('\0') != std::string_view::npos)
+        return Errno{EINVAL};
+    rel.copy(path, rel.size());
+    path[rel.size()] = '\0';
+    if (rel.empty()) {
+        path[0] = '.';
+        path[1] = '\0';
+    }
+    open_how how{};
+    how.flags = static_cast<unsigned long long>((flags & valid_open_flags) | O_CLOEXEC |
+                                                O_NOFOLLOW);
+    how.resolve = resolve_flags;
+    for (int attempt = 0;; ++attempt) {
+        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+        if (fd >= 0)
+            return common::UniqueFd(static_cast<int>(fd));
+        // EAGAIN: a rename raced with the resolution ("..", RESOLVE_IN_ROOT); try again a little.
+        if ((errno != EAGAIN && errno != EINTR) || attempt == 8)
+            return common::last_errno();
+    }
+}
+
+Result<std::string> checked_rel(std::string_view stored) {
+    if (stored.find('\0') != std::string_view::npos)
+        return Errno{EINVAL};
+    std::string out;
+    size_t pos = 0;
+    while (pos <= stored.size()) {
+        size_t end = stored.find('/', pos);
+        if (end == std::string_view::npos)
+            end = stored.size();
+        std::string_view c = stored.substr(pos, end - pos);
+        if (c == "..")
+            return Errno{EINVAL};
+        if (!c.empty() && c != ".") {
+            if (!out.empty())
+                out.push_back('/');
+            out.append(c);
+        }
+        pos = end + 1;
+    }
+    return out;
+}
+
+// ---- Obj ---------------------------------------------------------------------------------
+
+Obj::Obj(common::UniqueFd fd) : fd_(std::move(fd)) {
+    std::snprintf(proc_.data(), proc_.size(), "/proc/self/fd/%d", fd_.get());
+}
+
+Result<struct stat> Obj::stat() const noexcept {
+    struct stat st {};
+    if (fstat(fd_.get(), &st) < 0)
+        return common::last_errno();
+    return st;
+}
+
+Result<std::string> Obj::readlink() const {
+    std::string buf(PATH_MAX, '\0');
+    ssize_t n = readlinkat(fd_.get(), "", buf.data(), buf.size());
+    if (n < 0)
+        return common::last_errno();
+    buf.resize(static_cast<size_t>(n));
+    return buf;
+}
+
+Result<size_t> Obj::getxattr(const char* name, void* buf, size_t size) const noexcept {
+    ssize_t n = ::getxattr(proc(), name, buf, size);
+    if (n < 0)
+        return common::last_errno();
+    return static_cast<size_t>(n);
+}
+
+Result<std::string> Obj::getxattr(const char* name) const {
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        ssize_t n = ::getxattr(proc(), name, nullptr, 0);
+        if (n < 0)
+            return common::last_errno();
+        std::string v(static_cast<size_t>(n), '\0');
+        ssize_t m = ::getxattr(proc(), name, v.data(), v.size());
+        if (m >= 0) {
+            v.resize(static_cast<size_t>(m));
+            return v;
+        }
+        if (errno != ERANGE)
+            return common::last_errno();
+    }
+    return Errno{ERANGE};
+}
+
+Result<void> Obj::setxattr(const char* name, std::string_view value, int flags) const noexcept {
+    return ok_or_errno(::setxattr(proc(), name, value.data(), value.size(), flags));
+}
+
+Result<size_t> Obj::listxattr(char* buf, size_t size) const noexcept {
+    ssize_t n = ::listxattr(proc(), buf, size);
+    if (n < 0)
+        return common::last_errno();
+    return static_cast<size_t>(n);
+}
+
+Result<void> Obj::removexattr(const char* name) const noexcept {
+    return ok_or_errno(::removexattr(proc(), name));
+}
+
+Result<void> Obj::chown(uid_t uid, gid_t gid) const noexcept {
+    return ok_or_errno(fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH));
+}
+
+Result<void> Obj::chmod(mode_t mode) const noexcept { return ok_or_errno(::chmod(proc(), mode)); }
+
+Result<void> Obj::utimes(const struct timespec ts[2]) const noexcept {
+    return ok_or_errno(utimensat(fd_.get(), "", ts, AT_EMPTY_PATH));
+}
+
+// ---- Layer -------------------------------------------------------------------------------
 
 const char* override_xattr_name(OverrideMode m) noexcept {
     switch (m) {
@@ -41,8 +182,8 @@ std::string join_path(std::string_view dir, std::string_view name) {
 
 Layer::Layer(std::string path, unsigned index, bool is_upper)
     : path_(std::move(path)), index_(index), is_upper_(is_upper) {
-    // O_PATH: fstat, fstatvfs, *at() and the /proc/self/fd/N/… xattr paths all work on it, and
-    // a root directory without read permission can still be a layer.
+    // O_PATH: fstat, fstatvfs and openat2 beneath it work, and a root directory without read
+    // permission can still be a layer.
     root_.reset(::open(path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_)
         common::throw_errno("cannot open %s", path_.c_str());
@@ -50,79 +191,199 @@ Layer::Layer(std::string path, unsigned index, bool is_upper)
     if (fstat(root_.get(), &st) < 0)
         common::throw_errno("cannot stat %s", path_.c_str());
     dev_ = st.st_dev;
+    Result<common::UniqueFd> probe = open_beneath(root_.get(), "", O_PATH | O_DIRECTORY);
+    if (!probe && (probe.error().value == ENOSYS || probe.error().value == E2BIG))
+        common::throw_error(probe.error().value,
+                            "this kernel has no openat2 with RESOLVE_IN_ROOT (Linux 5.6 or later "
+                            "is needed to keep every access beneath the layer %s)",
+                            path_.c_str());
+}
+
+Result<int> Layer::base(const std::string& rel, std::string_view& rest) const noexcept {
+    rest = rel;
+    if (rel.empty() || rel.front() != '/')
+        return root_.get();
+    if (!is_upper_ || work_ == nullptr || !*work_)
+        return Errno{ENOENT};
+    rest.remove_prefix(1);
+    return work_->get();
+}
+
+Result<common::UniqueFd> Layer::open(const std::string& rel, int flags) const noexcept {
+    std::string_view rest;
+    Result<int> b = base(rel, rest);
+    if (!b)
+        return b.error();
+    return open_beneath(*b, rest, flags);
+}
+
+Result<Obj> Layer::obj(const std::string& rel) const noexcept {
+    Result<common::UniqueFd> fd = open(rel, O_PATH);
+    if (!fd)
+        return fd.error();
+    return Obj(std::move(*fd));
+}
+
+Result<Parent> Layer::parent(const std::string& rel) const noexcept {
+    std::string_view rest;
+    Result<int> b = base(rel, rest);
+    if (!b)
+        return b.error();
+    size_t slash = rest.rfind('/');
+    Parent p;
+    if (slash == std::string_view::npos) {
+        p.fd = *b;
+        p.name = rest;
+    } else {
+        Result<common::UniqueFd> d =
+            open_beneath(*b, rest.substr(0, slash), O_PATH | O_DIRECTORY);
+        if (!d)
+            return d.error();
+        p.owned = std::move(*d);
+        p.fd = p.owned.get();
+        p.name = rest.substr(slash + 1);
+    }
+    if (bad_name(p.name))
+        return Errno{EINVAL};
+    return p;
 }
 
 Result<struct stat> Layer::stat(const std::string& rel) const noexcept {
     struct stat st {};
-    int r = rel.empty() ? fstat(root_.get(), &st)
-                        : fstatat(root_.get(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW);
-    if (r < 0)
+    if (rel.empty()) {
+        if (fstat(root_.get(), &st) < 0)
+            return common::last_errno();
+        return st;
+    }
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    if (fstatat(p->fd, p->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
         return common::last_errno();
     return st;
 }
 
-Result<common::UniqueFd> Layer::open(const std::string& rel, int flags) const noexcept {
-    int fd = ::openat(root_.get(), c_rel(rel), flags | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return common::last_errno();
-    return common::UniqueFd(fd);
-}
-
 Result<std::string> Layer::readlink(const std::string& rel) const {
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
     std::string buf(PATH_MAX, '\0');
-    ssize_t n = readlinkat(root_.get(), c_rel(rel), buf.data(), buf.size());
+    ssize_t n = readlinkat(p->fd, p->name.c_str(), buf.data(), buf.size());
     if (n < 0)
         return common::last_errno();
     buf.resize(static_cast<size_t>(n));
     return buf;
 }
 
-std::string Layer::proc_path(const std::string& rel) const {
-    // xattrs on paths go through /proc/self/fd/<root>/<rel>, as upstream does; l*xattr does not
-    // follow the last component, so symlinks report their own xattrs.
-    std::string p = "/proc/self/fd/" + std::to_string(root_.get()) + "/";
-    p += c_rel(rel);
-    return p;
-}
-
 Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* buf,
                                size_t size) const {
-    ssize_t n = lgetxattr(proc_path(rel).c_str(), name, buf, size);
-    if (n < 0)
-        return common::last_errno();
-    return static_cast<size_t>(n);
+    Result<Obj> o = obj(rel);
+    if (!o)
+        return o.error();
+    return o->getxattr(name, buf, size);
+}
+
+Result<std::string> Layer::getxattr(const std::string& rel, const char* name) const {
+    Result<Obj> o = obj(rel);
+    if (!o)
+        return o.error();
+    return o->getxattr(name);
 }
 
 Result<void> Layer::setxattr(const std::string& rel, const char* name,
                              std::string_view value) const {
-    if (lsetxattr(proc_path(rel).c_str(), name, value.data(), value.size(), 0) < 0)
-        return common::last_errno();
-    return {};
-}
-
-Result<std::string> Layer::getxattr(const std::string& rel, const char* name) const {
-    std::string p = proc_path(rel);
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        ssize_t n = lgetxattr(p.c_str(), name, nullptr, 0);
-        if (n < 0)
-            return common::last_errno();
-        std::string v(static_cast<size_t>(n), '\0');
-        ssize_t m = lgetxattr(p.c_str(), name, v.data(), v.size());
-        if (m >= 0) {
-            v.resize(static_cast<size_t>(m));
-            return v;
-        }
-        if (errno != ERANGE)
-            return common::last_errno();
-    }
-    return Errno{ERANGE};
+    Result<Obj> o = obj(rel);
+    if (!o)
+        return o.error();
+    return o->setxattr(name, value);
 }
 
 Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) const {
-    ssize_t n = llistxattr(proc_path(rel).c_str(), buf, size);
-    if (n < 0)
+    Result<Obj> o = obj(rel);
+    if (!o)
+        return o.error();
+    return o->listxattr(buf, size);
+}
+
+Result<DirStream> DirStream::open(const Layer& layer, const std::string& rel) noexcept {
+    Result<common::UniqueFd> fd = layer.open(rel, O_RDONLY | O_DIRECTORY);
+    if (!fd)
+        return fd.error();
+    DIR* d = fdopendir(fd->get());
+    if (d == nullptr)
         return common::last_errno();
-    return static_cast<size_t>(n);
+    (void)fd->release(); // owned by the DIR stream now
+    return DirStream(d);
+}
+
+DirStream::~DirStream() {
+    if (dir_ != nullptr)
+        closedir(dir_);
+}
+
+struct dirent* DirStream::next() noexcept { return readdir(dir_); }
+
+int DirStream::fd() const noexcept { return dirfd(dir_); }
+
+Result<common::UniqueFd> Layer::create(const std::string& rel, int flags,
+                                       mode_t mode) const noexcept {
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    int fd = openat(p->fd, p->name.c_str(), flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    mode);
+    if (fd < 0)
+        return common::last_errno();
+    return common::UniqueFd(fd);
+}
+
+Result<void> Layer::mkdir(const std::string& rel, mode_t mode) const noexcept {
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return ok_or_errno(mkdirat(p->fd, p->name.c_str(), mode));
+}
+
+Result<void> Layer::mknod(const std::string& rel, mode_t mode, dev_t dev) const noexcept {
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return ok_or_errno(mknodat(p->fd, p->name.c_str(), mode, dev));
+}
+
+Result<void> Layer::symlink(const std::string& target, const std::string& rel) const noexcept {
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return ok_or_errno(symlinkat(target.c_str(), p->fd, p->name.c_str()));
+}
+
+Result<void> Layer::unlink(const std::string& rel, int flags) const noexcept {
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return ok_or_errno(unlinkat(p->fd, p->name.c_str(), flags));
+}
+
+Result<void> Layer::rename(const std::string& from, const std::string& to,
+                           unsigned flags) const noexcept {
+    Result<Parent> a = parent(from);
+    if (!a)
+        return a.error();
+    Result<Parent> b = parent(to);
+    if (!b)
+        return b.error();
+    return ok_or_errno(renameat2(a->fd, a->name.c_str(), b->fd, b->name.c_str(), flags));
+}
+
+Result<void> Layer::link(const std::string& from, const std::string& to) const noexcept {
+    Result<Parent> a = parent(from);
+    if (!a)
+        return a.error();
+    Result<Parent> b = parent(to);
+    if (!b)
+        return b.error();
+    return ok_or_errno(linkat(a->fd, a->name.c_str(), b->fd, b->name.c_str(), 0));
 }
 
 } // namespace ovl

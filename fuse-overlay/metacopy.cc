@@ -15,7 +15,6 @@
 #include <array>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
@@ -34,8 +33,8 @@ std::string origin_fh(const Layer& layer, const std::string& rel) {
     auto* fh = reinterpret_cast<file_handle*>(buf.data());
     fh->handle_bytes = max_bytes;
     int mount_id = 0;
-    if (name_to_handle_at(layer.fd(), rel.empty() ? "" : rel.c_str(), fh, &mount_id,
-                          rel.empty() ? AT_EMPTY_PATH : 0) < 0)
+    Result<Obj> o = layer.obj(rel); // the object itself, found without following a symlink
+    if (!o || name_to_handle_at(o->fd(), "", fh, &mount_id, AT_EMPTY_PATH) < 0)
         return {};
     std::string v;
     v.push_back('\0');                                         // version
@@ -48,19 +47,19 @@ std::string origin_fh(const Layer& layer, const std::string& rel) {
     return v;
 }
 
-// Sets the metacopy markers on the work object at `path`, trusted.* first, then user.*.
-Result<void> mark_metacopy(const std::string& path, const std::string& origin) {
+// Sets the metacopy markers on the work object `obj`, trusted.* first, then user.*.
+Result<void> mark_metacopy(const Obj& obj, const std::string& origin) {
     for (const char* ns : {"trusted.overlay.", "user.overlay."}) {
         std::string mc = std::string(ns) + "metacopy";
-        if (lsetxattr(path.c_str(), mc.c_str(), "", 0, 0) < 0) {
-            if (errno == EPERM || errno == EACCES)
+        if (Result<void> r = obj.setxattr(mc.c_str(), ""); !r) {
+            if (r.error().value == EPERM || r.error().value == EACCES)
                 continue;
-            return common::last_errno();
+            return r;
         }
         if (!origin.empty()) {
             std::string on = std::string(ns) + "origin";
-            if (lsetxattr(path.c_str(), on.c_str(), origin.data(), origin.size(), 0) < 0)
-                return common::last_errno();
+            if (Result<void> r = obj.setxattr(on.c_str(), origin); !r)
+                return r;
         }
         return {};
     }
@@ -94,10 +93,15 @@ Result<DataSource> data_source(const Overlay& ov, Node& node) {
         Result<std::string> r = ov.layers[0].getxattr(node.path, name);
         if (!r || r->empty())
             continue;
+        // Stored paths are untrusted (issue 12): as kernel overlayfs, a redirect with a ".."
+        // component is refused, and a relative one must be a single name in the same directory.
+        Result<std::string> rel = checked_rel(*r);
+        if (!rel || rel->empty() || ((*r)[0] != '/' && rel->find('/') != std::string::npos))
+            return Errno{EIO};
         if ((*r)[0] == '/') // absolute: from the layer root
-            path = r->substr(1);
+            path = std::move(*rel);
         else // relative: a sibling name
-            path = join_path(node.parent ? node.parent->path : std::string(), *r);
+            path = join_path(node.parent ? node.parent->path : std::string(), *rel);
         break;
     }
     for (unsigned l = 1; l < ov.layers.size(); ++l) {
@@ -128,7 +132,7 @@ Result<void> copy_up_meta(Overlay& ov, Node& node) {
     spec.with_data = false;
     std::string fh = origin_fh(from, node.path);
     return publish_copy(ov, node, spec, false,
-                        [&](const std::string& path) { return mark_metacopy(path, fh); });
+                        [&](const Obj& obj) { return mark_metacopy(obj, fh); });
 }
 
 Result<void> complete_metacopy(Overlay& ov, Node& node) {
@@ -142,7 +146,8 @@ Result<void> complete_metacopy(Overlay& ov, Node& node) {
     if (!st)
         return st.error();
     Result<std::string> origin = upper.getxattr(node.path, "user.fuseoverlayfs.origin");
-    std::string o = origin ? std::string(origin->c_str()) : node.path;
+    Result<std::string> checked = origin ? checked_rel(origin->c_str()) : Result<std::string>(node.path);
+    std::string o = checked && !checked->empty() ? *checked : node.path;
     CopySpec spec{&upper, node.path, &ov.layers[src->layer], src->path, *st, true, o};
     // The metadata (owner, mode, times, user xattrs) comes from the upper stub, the data from the
     // lower file; the full copy then replaces the stub in one rename.

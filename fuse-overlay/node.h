@@ -28,9 +28,15 @@ struct Node {
     /// Children resolved so far; complete (every visible name) when `loaded`.
     std::map<std::string, fuse_ino_t, std::less<>> children;
     bool loaded = false;
-    /// Other paths of this inode made by link() through the mount, which share this node (as the
-    /// kernel expects of a hard link); one of them becomes `path` when the name at `path` goes.
-    std::vector<std::string> links;
+    /// Other names of this inode made by link() through the mount, which share this node (as the
+    /// kernel expects of a hard link): (directory node id, name), so a rename of the directory
+    /// moves them along; one of them takes over when the name at `path` goes, after it is checked
+    /// to still be this inode (st_dev + st_ino, found without following a symlink).
+    struct Alias {
+        fuse_ino_t dir = 0;
+        std::string name;
+    };
+    std::vector<Alias> links;
     /// Whether the backing object has any xattr: unknown until first asked; with none, xattr
     /// reads (ls -l asks for security.selinux on every file) need no system call.
     enum class Xattrs : uint8_t { unknown, none, some } xattrs = Xattrs::unknown;

@@ -31,13 +31,14 @@ ino_t origin_ino(const Overlay& ov, unsigned from, const std::string& path, ino_
         Result<std::string> origin = ov.layers[layer].getxattr(cur, origin_xattr);
         if (!origin)
             break;
-        std::string target = *origin;
-        while (!target.empty() && target.back() == '\0')
-            target.pop_back();
-        while (!target.empty() && target.front() == '/')
-            target.erase(0, 1);
-        if (target.empty())
+        std::string_view value = *origin;
+        while (!value.empty() && value.back() == '\0')
+            value.remove_suffix(1);
+        // Stored paths are untrusted (issue 12): ".." refused, looked up only in lower layers.
+        Result<std::string> checked = checked_rel(value);
+        if (!checked || checked->empty())
             break;
+        std::string target = std::move(*checked);
         bool found = false;
         for (unsigned l = layer + 1; l < ov.layers.size(); ++l) {
             Result<struct stat> st = ov.layers[l].stat(target);
@@ -63,6 +64,8 @@ Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
     for (unsigned i = 0; i < layers.size(); ++i)
         root->dir_layers.push_back(i);
     root->layer = 0;
+    if (has_upper)
+        layers.front().set_work(&work_fd); // files deleted while open live in <workdir>/work
     Result<struct stat> st = layers.front().stat("");
     root->ino = st ? st->st_ino : FUSE_ROOT_ID;
 }

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <memory>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 #include <vector>
 
@@ -60,19 +59,9 @@ bool no_char_whiteout(int e) noexcept {
     return e == EPERM || e == ENOTSUP || e == EINVAL;
 }
 
-std::string fd_path(const Layer& l, const std::string& rel) {
-    return "/proc/self/fd/" + std::to_string(l.fd()) + "/" + (rel.empty() ? "." : rel);
-}
-
 Result<void> set_xattr(const Layer& l, const std::string& rel, const char* name) {
-    if (lsetxattr(fd_path(l, rel).c_str(), name, "y", 1, 0) < 0)
-        return common::last_errno();
-    return {};
+    return l.setxattr(rel, name, "y");
 }
-
-struct DirCloser {
-    void operator()(DIR* d) const noexcept { closedir(d); }
-};
 
 } // namespace
 
@@ -90,27 +79,25 @@ Result<void> write_whiteout(const Layer& upper, const std::string& dir, std::str
     if (!char_whiteouts_disabled()) {
         std::string p = join_path(dir, name);
         // Mode 0 (c---------), as RENAME_WHITEOUT and the original's unlink leave it.
-        if (mknodat(upper.fd(), p.c_str(), S_IFCHR, makedev(0, 0)) == 0)
-            return {};
-        if (!no_char_whiteout(errno))
-            return common::last_errno();
+        Result<void> r = upper.mknod(p, S_IFCHR, makedev(0, 0));
+        if (r || !no_char_whiteout(r.error().value))
+            return r;
     }
-    std::string p = join_path(dir, wh_name(name));
-    int fd = openat(upper.fd(), p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0700);
-    if (fd < 0)
-        return common::last_errno();
-    close(fd);
+    Result<common::UniqueFd> fd = upper.create(join_path(dir, wh_name(name)), O_WRONLY, 0700);
+    if (!fd && fd.error().value != EEXIST)
+        return fd.error();
     return {};
 }
 
 Result<void> remove_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {
     std::string p = join_path(dir, name);
     Result<struct stat> st = upper.stat(p);
-    if (st && is_whiteout_stat(*st) && unlinkat(upper.fd(), p.c_str(), 0) < 0 && errno != ENOENT)
-        return common::last_errno();
-    std::string wh = join_path(dir, wh_name(name));
-    if (unlinkat(upper.fd(), wh.c_str(), 0) < 0 && errno != ENOENT)
-        return common::last_errno();
+    if (st && is_whiteout_stat(*st))
+        if (Result<void> r = upper.unlink(p, 0); !r && r.error().value != ENOENT)
+            return r;
+    if (Result<void> r = upper.unlink(join_path(dir, wh_name(name)), 0);
+        !r && r.error().value != ENOENT)
+        return r;
     return {};
 }
 
@@ -128,26 +115,20 @@ Result<void> set_opaque(const Layer& upper, const std::string& dir) {
         return r;
     }
     // No xattrs here (or none we may set): the AUFS marker file, as every reader understands.
-    std::string p = join_path(dir, opaque_marker);
-    int fd = openat(upper.fd(), p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0700);
-    if (fd < 0)
-        return common::last_errno();
-    close(fd);
+    Result<common::UniqueFd> fd = upper.create(join_path(dir, opaque_marker), O_WRONLY, 0700);
+    if (!fd && fd.error().value != EEXIST)
+        return fd.error();
     return {};
 }
 
 Result<void> clear_whiteouts(const Layer& upper, const std::string& dir) {
-    Result<common::UniqueFd> fd = upper.open(dir, O_RDONLY | O_DIRECTORY);
-    if (!fd)
-        return fd.error();
-    int dfd = fd->get();
-    std::unique_ptr<DIR, DirCloser> d(fdopendir(dfd));
+    Result<DirStream> d = DirStream::open(upper, dir);
     if (!d)
-        return common::last_errno();
-    (void)fd->release(); // owned by the DIR stream; dfd stays valid while `d` lives
+        return d.error();
+    int dfd = d->fd();
     std::vector<std::string> doomed;
     bool real = false;
-    while (dirent* e = readdir(d.get())) {
+    while (dirent* e = d->next()) {
         std::string_view name = e->d_name;
         if (name == "." || name == "..")
             continue;

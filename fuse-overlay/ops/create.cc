@@ -74,7 +74,7 @@ Result<fuse_entry_param> make_entry(Overlay& ov, fuse_ino_t parent, std::string_
         r = set_opaque(up, path);
     if (!r) {
         if (Result<struct stat> st = up.stat(path); st) // made, but not finished: undo
-            (void)unlinkat(up.fd(), path.c_str(), S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0);
+            (void)up.unlink(path, S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0);
         if (had_whiteout)
             (void)write_whiteout(up, (*dir)->path, name);
         return r.error();
@@ -92,12 +92,12 @@ int create_flags(const Overlay& ov, int flags) noexcept {
             f = (f & ~O_ACCMODE) | O_RDWR;
         f &= ~O_APPEND;
     }
-    return f | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+    return f; // Layer::create adds O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
 }
 
-Result<void> no_error(int r) noexcept {
-    if (r < 0)
-        return common::last_errno();
+Result<void> made(const Result<common::UniqueFd>& fd) noexcept {
+    if (!fd)
+        return fd.error();
     return {};
 }
 
@@ -109,9 +109,12 @@ Result<Created> do_create(Overlay& ov, fuse_ino_t parent, std::string_view name,
     mode_t m = S_IFREG | (mode & 07777);
     Result<fuse_entry_param> e =
         make_entry(ov, parent, name, c, m, 0, [&](const Layer& up, const std::string& path) {
-            fd.reset(openat(up.fd(), path.c_str(), create_flags(ov, flags),
-                            backing_mode(ov, m) & 07777));
-            return no_error(fd ? 0 : -1);
+            Result<common::UniqueFd> f =
+                up.create(path, create_flags(ov, flags), backing_mode(ov, m) & 07777);
+            if (!f)
+                return Result<void>(f.error());
+            fd = std::move(*f);
+            return Result<void>();
         });
     if (!e)
         return e.error();
@@ -122,7 +125,7 @@ Result<fuse_entry_param> do_mkdir(Overlay& ov, fuse_ino_t parent, std::string_vi
                                   mode_t mode, const Caller& c) {
     mode_t m = S_IFDIR | (mode & 07777);
     return make_entry(ov, parent, name, c, m, 0, [&](const Layer& up, const std::string& path) {
-        return no_error(mkdirat(up.fd(), path.c_str(), backing_mode(ov, m) & 07777));
+        return up.mkdir(path, backing_mode(ov, m) & 07777);
     });
 }
 
@@ -138,11 +141,8 @@ Result<fuse_entry_param> do_mknod(Overlay& ov, fuse_ino_t parent, std::string_vi
     mode_t m = type | (mode & 07777);
     return make_entry(ov, parent, name, c, m, rdev, [&](const Layer& up, const std::string& path) {
         if (!stored_as_file(ov, m))
-            return no_error(mknodat(up.fd(), path.c_str(), backing_mode(ov, m), rdev));
-        common::UniqueFd fd(openat(up.fd(), path.c_str(),
-                                   O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                                   backing_mode(ov, S_IFREG | (m & 07777)) & 07777));
-        return no_error(fd ? 0 : -1);
+            return up.mknod(path, backing_mode(ov, m), rdev);
+        return made(up.create(path, O_WRONLY, backing_mode(ov, S_IFREG | (m & 07777)) & 07777));
     });
 }
 
@@ -151,7 +151,7 @@ Result<fuse_entry_param> do_symlink(Overlay& ov, std::string_view target, fuse_i
     std::string t(target);
     return make_entry(ov, parent, name, c, S_IFLNK | 0777, 0,
                       [&](const Layer& up, const std::string& path) {
-                          return no_error(symlinkat(t.c_str(), up.fd(), path.c_str()));
+                          return up.symlink(t, path);
                       });
 }
 
@@ -178,12 +178,13 @@ Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newpare
     std::string path = join_path((*dir)->path, newname);
     if (Result<void> r = remove_whiteout(up, (*dir)->path, newname); !r)
         return r.error();
-    if (linkat(up.fd(), (*src)->path.c_str(), up.fd(), path.c_str(), 0) < 0)
-        return common::last_errno();
+    if (Result<void> r = up.link((*src)->path, path); !r)
+        return r.error();
     // The new name shares the source's node, as the kernel expects of a hard link. A fresh
     // lookup of it (after the kernel drops the entry) gets a node of its own; listing the
-    // directory again finds it.
-    (*src)->links.push_back(path);
+    // directory again finds it. The alias is kept as (directory node, name), so a rename of the
+    // directory carries it along (its path is computed when needed, issue 12).
+    add_alias(**src, **dir, newname);
     (*dir)->loaded = false;
     return entry_of(ov, **src);
 }

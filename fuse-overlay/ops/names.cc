@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace ovl {
@@ -81,10 +80,7 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
         mode_t shown = S_ISREG(mode) || S_ISDIR(mode) ? mode & 07777 : mode;
         char v[48];
         int n = std::snprintf(v, sizeof v, "%u:%u:%o", uid, gid, shown);
-        std::string p = "/proc/self/fd/" + std::to_string(up.fd()) + "/" + path;
-        if (lsetxattr(p.c_str(), override_xattr_name(m), v, static_cast<size_t>(n), 0) < 0)
-            return common::last_errno();
-        return {};
+        return up.setxattr(path, override_xattr_name(m), std::string_view(v, static_cast<size_t>(n)));
     }
     // In a set-gid directory the filesystem already gave the object the directory's group.
     std::string parent = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
@@ -92,10 +88,13 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
     gid_t want_gid = pst && (pst->st_mode & S_ISGID) != 0 ? static_cast<gid_t>(-1) : gid;
     if (uid == geteuid() && (want_gid == static_cast<gid_t>(-1) || want_gid == getegid()))
         return {};
-    if (fchownat(up.fd(), path.c_str(), uid, want_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+    Result<Obj> o = up.obj(path);
+    if (!o)
+        return o.error();
+    if (Result<void> r = o->chown(uid, want_gid); !r) {
         // A daemon without CAP_CHOWN (a plain user's mount) keeps its own ids, as upstream.
-        if (errno != EPERM && errno != EINVAL)
-            return common::last_errno();
+        if (r.error().value != EPERM && r.error().value != EINVAL)
+            return r;
         common::log::debug("cannot chown %s to %u:%u", path.c_str(), uid, gid);
     }
     return {};
@@ -141,16 +140,18 @@ Result<void> remove_upper(Overlay& ov, const std::string& path, bool is_dir, boo
     if (whiteout && !char_whiteouts_disabled() && ov.work_fd) {
         // One atomic step: the object goes to work/N and a 0/0 whiteout takes its place (§2.2).
         std::string tmp = std::to_string(++ov.work_counter);
-        if (renameat2(up.fd(), path.c_str(), ov.work_fd.get(), tmp.c_str(), RENAME_WHITEOUT) == 0) {
+        Result<void> r = up.rename(path, "/" + tmp, RENAME_WHITEOUT);
+        if (r) {
             if (unlinkat(ov.work_fd.get(), tmp.c_str(), flag) < 0)
                 common::log::debug("cannot remove work/%s: %s", tmp.c_str(), std::strerror(errno));
             return {};
         }
-        if (errno != EPERM && errno != EINVAL && errno != ENOTSUP)
-            return common::last_errno();
+        int e = r.error().value;
+        if (e != EPERM && e != EINVAL && e != ENOTSUP)
+            return r;
     }
-    if (unlinkat(up.fd(), path.c_str(), flag) < 0)
-        return common::last_errno();
+    if (Result<void> r = up.unlink(path, flag); !r)
+        return r;
     if (!whiteout)
         return {};
     size_t slash = path.rfind('/');
@@ -166,6 +167,13 @@ void set_subtree_path(Overlay& ov, Node& node, std::string path) {
             set_subtree_path(ov, *c, join_path(node.path, name));
 }
 
+void add_alias(Node& node, const Node& dir, std::string_view name) {
+    for (const Node::Alias& a : node.links)
+        if (a.dir == dir.id && a.name == name)
+            return;
+    node.links.push_back(Node::Alias{dir.id, std::string(name)});
+}
+
 ino_t upper_ino(const Overlay& ov, const Node& node) {
     if (node.layer != 0 || node.links.empty())
         return 0;
@@ -179,41 +187,11 @@ std::string unlinked_name(const Node& node) {
     return "unlinked-" + std::to_string(node.id);
 }
 
-// The path of <work>/<name> relative to the upper root ("../W/work/<name>"); "" when work is
-// not outside upper or cannot be named.
-std::string work_rel(const Overlay& ov, const std::string& name) {
-    char buf[PATH_MAX];
-    std::string link = "/proc/self/fd/" + std::to_string(ov.work_fd.get());
-    ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n <= 0)
-        return {};
-    std::string work(buf, static_cast<size_t>(n));
-    const std::string& upper = ov.layers[0].path();
-    size_t common = 0; // length of the shared leading components
-    for (size_t i = 0; i <= upper.size() && i <= work.size(); ++i) {
-        bool end_u = i == upper.size() || upper[i] == '/';
-        bool end_w = i == work.size() || work[i] == '/';
-        if (end_u && end_w)
-            common = i;
-        if (i == upper.size() || i == work.size() || upper[i] != work[i])
-            break;
-    }
-    if (common == upper.size())
-        return {}; // work inside upper: not ours to reach this way
-    std::string rel;
-    for (size_t i = common; i < upper.size(); ++i)
-        if (upper[i] == '/')
-            rel += "../";
-    rel += work.substr(common + (common < work.size() ? 1 : 0));
-    return join_path(rel, name);
-}
-
 void free_unlinked(void* ctx, const Node& node) noexcept {
     auto* ov = static_cast<Overlay*>(ctx);
     std::string name = unlinked_name(node);
-    if (node.parent == nullptr && node.path.size() > name.size() &&
-        node.path.compare(0, 3, "../") == 0 &&
-        node.path.compare(node.path.size() - name.size(), name.size(), name) == 0)
+    if (node.parent == nullptr && node.path.size() == name.size() + 1 && node.path[0] == '/' &&
+        node.path.compare(1, name.size(), name) == 0)
         (void)unlinkat(ov->work_fd.get(), name.c_str(), 0);
 }
 
@@ -222,11 +200,9 @@ void free_unlinked(void* ctx, const Node& node) noexcept {
 std::string keep_unlinked(Overlay& ov, const Node& node) {
     if (node.layer != 0 || node.is_dir() || node.nlookup == 0 || !ov.work_fd)
         return {};
-    std::string name = unlinked_name(node);
-    std::string rel = work_rel(ov, name);
-    if (rel.empty())
-        return {};
-    if (linkat(ov.layers[0].fd(), node.path.c_str(), ov.work_fd.get(), name.c_str(), 0) < 0)
+    // "/name": an entry of the work dir, as the upper Layer resolves it (layer.h).
+    std::string rel = "/" + unlinked_name(node);
+    if (!ov.layers[0].link(node.path, rel))
         return {};
     ov.table.set_on_free(free_unlinked, &ov);
     return rel;
@@ -239,21 +215,37 @@ void drop_kept(Overlay& ov, const Node& node) {
 void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& kept) {
     // A hard link made through the mount shares this node: keep serving it from a path that
     // still names the same inode.
+    // The alias is re-validated, never trusted: its directory must still be a live node of the
+    // tree (a removed directory's node is detached, a forgotten one gone), and the name there,
+    // found beneath the upper root without following a symlink, must be the same upper inode
+    // (st_dev and st_ino). A stale alias is dropped (issue 12).
+    const Layer& up = ov.layers[0];
     while (disk_ino != 0 && !node.links.empty()) {
-        std::string p = std::move(node.links.back());
+        Node::Alias a = std::move(node.links.back());
         node.links.pop_back();
-        Result<struct stat> st = ov.layers[0].stat(p);
-        if (st && st->st_ino == disk_ino) {
-            if (node.nlookup == 0)
-                break; // unreferenced: freed by detach below
-            if (!kept.empty())
-                drop_kept(ov, node);
-            size_t slash = p.rfind('/');
-            ov.table.detach(&node); // not freed (referenced); its new name is in no children map
-            node.name = slash == std::string::npos ? p : p.substr(slash + 1);
+        Node* dir = ov.table.get(a.dir);
+        if (dir == nullptr || !dir->is_dir() || dir == &node ||
+            (dir->parent == nullptr && dir != ov.table.root()))
+            continue;
+        std::string p = join_path(dir->path, a.name);
+        Result<struct stat> st = up.stat(p);
+        if (!st || st->st_ino != disk_ino || st->st_dev != up.dev() || S_ISDIR(st->st_mode))
+            continue;
+        if (node.nlookup == 0)
+            break; // unreferenced: freed by detach below
+        if (!kept.empty())
+            drop_kept(ov, node);
+        ov.table.detach(&node); // not freed (referenced)
+        if (dir->children.find(a.name) == dir->children.end()) {
+            // Back in the tree under its other name: renames of `dir` now carry it along.
+            ov.table.attach(dir, &node, a.name);
             node.path = std::move(p);
-            return;
+        } else {
+            // A fresh lookup already made a node for that name; serve this one from the path.
+            node.name = a.name;
+            node.path = std::move(p);
         }
+        return;
     }
     // Nothing may reach the old name through this node any more: the kernel may still send
     // setattr (a writeback ctime/mtime flush) or getattr for it, and a copy-up or chmod at the

@@ -79,9 +79,7 @@ Result<void> bring_up(Overlay& ov, Side& from, Side& to, bool exchange) {
 
 Result<void> rename_in(const Layer& up, const std::string& a, const std::string& b,
                        unsigned flags) {
-    if (renameat2(up.fd(), a.c_str(), up.fd(), b.c_str(), flags) < 0)
-        return common::last_errno();
-    return {};
+    return up.rename(a, b, flags);
 }
 
 // Moves node `n` under `dir` as `name` in the node tree.
@@ -126,8 +124,8 @@ Result<void> rename_over(Overlay& ov, Side& from, Side& to, bool below) {
     bool opaque = is_dir && lower_has_entry(ov, *to.dir, to.name);
     Result<struct stat> at = up.stat(to.path);
     if (to.node == nullptr && at && is_whiteout_stat(*at) && is_dir) // a dir cannot replace it
-        if (unlinkat(up.fd(), to.path.c_str(), 0) < 0)
-            return common::last_errno();
+        if (Result<void> r = up.unlink(to.path, 0); !r)
+            return r;
     bool done = false;
     if (below && !char_whiteouts_disabled()) {
         // One step: the object moves and a 0/0 whiteout takes its old place.
@@ -145,8 +143,8 @@ Result<void> rename_over(Overlay& ov, Side& from, Side& to, bool below) {
                 return r;
     }
     std::string wh = join_path(to.dir->path, std::string(whiteout_prefix) + to.name);
-    if (unlinkat(up.fd(), wh.c_str(), 0) < 0 && errno != ENOENT)
-        return common::last_errno();
+    if (Result<void> r = up.unlink(wh, 0); !r && r.error().value != ENOENT)
+        return r;
     if (opaque)
         if (Result<void> r = set_opaque(up, to.path); !r)
             return r;

@@ -13,11 +13,6 @@
 namespace ovl {
 namespace {
 
-// The root is "." for the *at() calls.
-const char* at_path(const Node& node) noexcept {
-    return node.path.empty() ? "." : node.path.c_str();
-}
-
 // The fd the kernel passed (ftruncate, futimens) when it is ours for writing: only write opens are
 // always upper files; a read-only fd may still be the lower file and must never be changed.
 int writable_fh(const fuse_file_info* fi) noexcept {
@@ -62,18 +57,26 @@ Result<void> set_owner_mode(Overlay& ov, Node& node, const struct stat& attr, in
         gid_t gid = to_set & FUSE_SET_ATTR_GID
                         ? ov.opts.gid_map.to_disk(attr.st_gid, ov.overflow_gid)
                         : static_cast<gid_t>(-1);
-        int r = fd >= 0 ? fchown(fd, uid, gid)
-                        : fchownat(up.fd(), at_path(node), uid, gid, AT_SYMLINK_NOFOLLOW);
-        if (r < 0)
-            return common::last_errno();
+        if (fd >= 0) {
+            if (fchown(fd, uid, gid) < 0)
+                return common::last_errno();
+        } else if (Result<Obj> o = up.obj(node.path); !o) {
+            return o.error();
+        } else if (Result<void> r = o->chown(uid, gid); !r) {
+            return r;
+        }
     }
     if (to_set & FUSE_SET_ATTR_MODE) {
         if (S_ISLNK(node.type))
             return Errno{EOPNOTSUPP};
-        int r = fd >= 0 ? fchmod(fd, attr.st_mode & 07777)
-                        : fchmodat(up.fd(), at_path(node), attr.st_mode & 07777, 0);
-        if (r < 0)
-            return common::last_errno();
+        if (fd >= 0) {
+            if (fchmod(fd, attr.st_mode & 07777) < 0)
+                return common::last_errno();
+        } else if (Result<Obj> o = up.obj(node.path); !o) {
+            return o.error();
+        } else if (Result<void> r = o->chmod(attr.st_mode & 07777); !r) {
+            return r;
+        }
     }
     return {};
 }
@@ -91,9 +94,12 @@ Result<void> set_times(Overlay& ov, Node& node, const struct stat& attr, int to_
         ts[1].tv_nsec = UTIME_NOW;
     else if (to_set & FUSE_SET_ATTR_MTIME)
         ts[1] = attr.st_mtim;
-    int r = fd >= 0 ? futimens(fd, ts.data())
-                    : utimensat(ov.layers[0].fd(), at_path(node), ts.data(), AT_SYMLINK_NOFOLLOW);
-    return r < 0 ? Result<void>(common::last_errno()) : Result<void>();
+    if (fd >= 0)
+        return futimens(fd, ts.data()) < 0 ? Result<void>(common::last_errno()) : Result<void>();
+    Result<Obj> o = ov.layers[0].obj(node.path);
+    if (!o)
+        return o.error();
+    return o->utimes(ts.data());
 }
 
 Result<void> set_size(Overlay& ov, Node& node, off_t size, int fd) {

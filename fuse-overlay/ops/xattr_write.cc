@@ -6,7 +6,6 @@
 #include "fuse-overlay/ops/ops.h"
 #include "fuse-overlay/xattr.h"
 
-#include <sys/xattr.h>
 
 namespace ovl {
 namespace {
@@ -27,11 +26,6 @@ Result<Node*> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view name) 
     return n;
 }
 
-std::string upper_proc_path(const Overlay& ov, const Node& node) {
-    std::string p = "/proc/self/fd/" + std::to_string(ov.layers[0].fd());
-    p += node.path.empty() ? std::string("/.") : "/" + node.path;
-    return p;
-}
 
 } // namespace
 
@@ -41,9 +35,11 @@ Result<void> do_setxattr(Overlay& ov, fuse_ino_t ino, std::string_view name, std
     if (!n)
         return n.error();
     std::string key(name);
-    if (lsetxattr(upper_proc_path(ov, **n).c_str(), key.c_str(), value.data(), value.size(),
-                  flags) < 0)
-        return common::last_errno();
+    Result<Obj> o = ov.layers[0].obj((*n)->path);
+    if (!o)
+        return o.error();
+    if (Result<void> r = o->setxattr(key.c_str(), value, flags); !r)
+        return r;
     (*n)->xattrs = Node::Xattrs::some;
     return {};
 }
@@ -53,8 +49,11 @@ Result<void> do_removexattr(Overlay& ov, fuse_ino_t ino, std::string_view name) 
     if (!n)
         return n.error();
     std::string key(name);
-    if (lremovexattr(upper_proc_path(ov, **n).c_str(), key.c_str()) < 0)
-        return common::last_errno();
+    Result<Obj> o = ov.layers[0].obj((*n)->path);
+    if (!o)
+        return o.error();
+    if (Result<void> r = o->removexattr(key.c_str()); !r)
+        return r;
     (*n)->xattrs = Node::Xattrs::unknown;
     return {};
 }

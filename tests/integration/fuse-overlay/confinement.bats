@@ -122,6 +122,7 @@ pwned"
 
 @test "copy-up of a lower file whose parent in upper was swapped for a symlink" {
     # d is copied up (a new file in it), then replaced in the upper dir by a symlink out of it.
+    skip_if_original "$FUSE_OVERLAYFS" "1.10 follows a symlink planted in the upper dir under a live mount (it truncates and writes the canaries)"
     run in_mount "$OPTS" 'touch d/new; ls d >/dev/null
         mv "$L/U/d" "$L/U/d.real"; ln -s ../../outside "$L/U/d"
         echo pwned >>d/f; cat d/f; touch d/victim; chmod 777 d/f; ls d; true'
