@@ -37,6 +37,9 @@ struct Node {
         std::string name;
     };
     std::vector<Alias> links;
+    /// Detached nodes of the same upper inode served from this node's path (one took over an
+    /// alias whose name already had this node): their path follows this one's.
+    std::vector<fuse_ino_t> followers;
     /// Whether the backing object has any xattr: unknown until first asked; with none, xattr
     /// reads (ls -l asks for security.selinux on every file) need no system call.
     enum class Xattrs : uint8_t { unknown, none, some } xattrs = Xattrs::unknown;

@@ -160,8 +160,27 @@ Result<void> remove_upper(Overlay& ov, const std::string& path, bool is_dir, boo
     return write_whiteout(up, dir, name);
 }
 
+namespace {
+
+// Gives `node`'s followers its current path; forgets those freed or attached since.
+void update_followers(Overlay& ov, Node& node) {
+    auto& fs = node.followers;
+    for (auto it = fs.begin(); it != fs.end();) {
+        Node* f = ov.table.get(*it);
+        if (f == nullptr || f == &node || f->parent != nullptr) {
+            it = fs.erase(it);
+        } else {
+            f->path = node.path;
+            ++it;
+        }
+    }
+}
+
+} // namespace
+
 void set_subtree_path(Overlay& ov, Node& node, std::string path) {
     node.path = std::move(path);
+    update_followers(ov, node);
     for (const auto& [name, id] : node.children)
         if (Node* c = ov.table.get(id))
             set_subtree_path(ov, *c, join_path(node.path, name));
@@ -236,15 +255,23 @@ void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& ke
         if (!kept.empty())
             drop_kept(ov, node);
         ov.table.detach(&node); // not freed (referenced)
-        if (dir->children.find(a.name) == dir->children.end()) {
+        auto held = dir->children.find(a.name);
+        Node* other = held == dir->children.end() ? nullptr : ov.table.get(held->second);
+        if (other == nullptr) {
             // Back in the tree under its other name: renames of `dir` now carry it along.
+            if (held != dir->children.end())
+                dir->children.erase(held);
             ov.table.attach(dir, &node, a.name);
-            node.path = std::move(p);
         } else {
-            // A fresh lookup already made a node for that name; serve this one from the path.
+            // A fresh lookup already made a node for that name: this one follows its path.
             node.name = a.name;
-            node.path = std::move(p);
+            other->followers.push_back(node.id);
+            other->followers.insert(other->followers.end(), node.followers.begin(),
+                                    node.followers.end());
+            node.followers.clear();
         }
+        node.path = std::move(p);
+        update_followers(ov, node);
         return;
     }
     // Nothing may reach the old name through this node any more: the kernel may still send
@@ -266,6 +293,7 @@ void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& ke
             set_subtree_path(ov, node,
                              std::string(whiteout_prefix) + "unlinked/" + std::to_string(node.id));
     }
+    update_followers(ov, node);
     ov.table.detach(&node);
 }
 
