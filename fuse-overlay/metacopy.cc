@@ -101,7 +101,10 @@ Result<DataSource> data_source(const Overlay& ov, Node& node) {
         if ((*r)[0] == '/') // absolute: from the layer root
             path = std::move(*rel);
         else // relative: a sibling name
-            path = join_path(node.parent ? node.parent->path : std::string(), *rel);
+            path = join_path(node.path.substr(0, node.path.rfind('/') == std::string::npos
+                                                     ? 0
+                                                     : node.path.rfind('/')),
+                             *rel);
         break;
     }
     for (unsigned l = 1; l < ov.layers.size(); ++l) {
@@ -146,8 +149,8 @@ Result<void> complete_metacopy(Overlay& ov, Node& node) {
     if (!st)
         return st.error();
     Result<std::string> origin = upper.getxattr(node.path, "user.fuseoverlayfs.origin");
-    Result<std::string> checked = origin ? checked_rel(origin->c_str()) : Result<std::string>(node.path);
-    std::string o = checked && !checked->empty() ? *checked : node.path;
+    Result<std::string> checked = origin ? checked_rel(origin->c_str()) : node.path;
+    std::string o = checked && !checked->empty() ? *checked : node.path; // ".." refused
     CopySpec spec{&upper, node.path, &ov.layers[src->layer], src->path, *st, true, o};
     // The metadata (owner, mode, times, user xattrs) comes from the upper stub, the data from the
     // lower file; the full copy then replaces the stub in one rename.

@@ -272,6 +272,8 @@ void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& ke
         }
         node.path = std::move(p);
         update_followers(ov, node);
+        if (other != nullptr)
+            update_followers(ov, *other); // those that followed `node` now follow `other`
         return;
     }
     // Nothing may reach the old name through this node any more: the kernel may still send
