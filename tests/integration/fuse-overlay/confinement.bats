@@ -165,6 +165,7 @@ pwned"
 }
 
 @test "race: a directory swapped for a symlink while another loop writes through it (20 s)" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.10 loses this race (a chmod through the swapped upper dir reaches the canary)"
     # Loop A swaps d for a symlink out of the layer, in turn inside the mount and directly in the
     # upper dir; loop B opens, writes and reads d/f and d/new through the mount meanwhile.
     run in_mount "$OPTS" '
