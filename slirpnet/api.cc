@@ -144,7 +144,7 @@ std::string list_hostfwd(const Stack& st) {
                                f.id, f.udp ? "udp" : "tcp", ip_str(f.host_addr).c_str(),
                                f.host_port,
                                ip_str(!f.guest_addr.is4() && f.guest_addr.is_unspecified6()
-                                          ? st.guest6
+                                          ? guest_addr6(st)
                                           : f.guest_addr)
                                    .c_str(),
                                f.guest_port);

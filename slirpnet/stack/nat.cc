@@ -78,6 +78,16 @@ Addr translate_in(const Stack& st, const Addr& host_addr, bool guest_v6) noexcep
     return host_addr;
 }
 
+Addr guest_addr6(const Stack& st) noexcept {
+    if (!st.guest6.is_unspecified6() || !st.guest_mac_known)
+        return st.guest6;
+    Addr a = st.cfg.prefix6;
+    const common::Mac& m = st.guest_mac;
+    const uint8_t iid[8] = {static_cast<uint8_t>(m[0] ^ 0x02), m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]};
+    std::memcpy(a.b.data() + 8, iid, 8);
+    return a;
+}
+
 bool bind_outbound(const Stack& st, int fd, int family) noexcept {
     if (family == AF_INET) {
         if (st.cfg.outbound_addr == 0)

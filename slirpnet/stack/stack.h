@@ -76,6 +76,9 @@ bool translate_out(const Stack& st, const Addr& dst, uint16_t dport, SockAddr& o
 /// The address a guest of the given family sees for a host peer: loopback and the unspecified
 /// address become the gateway (10.0.2.2 or fd00::2) (§3.7).
 Addr translate_in(const Stack& st, const Addr& host_addr, bool guest_v6) noexcept;
+/// The guest's IPv6 address for forwards without guest_addr: the fd00::/64 one it was last seen
+/// using, else the SLAAC (EUI-64, RFC 4291 App. A) address of its MAC; unspecified if neither.
+Addr guest_addr6(const Stack& st) noexcept;
 /// Binds `fd` (of `family`) to --outbound-addr / --outbound-addr6 if given; false on failure.
 bool bind_outbound(const Stack& st, int fd, int family) noexcept;
 /// Milliseconds from CLOCK_MONOTONIC.

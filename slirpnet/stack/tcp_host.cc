@@ -94,7 +94,7 @@ void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
         bool v6 = !fw.guest_addr.is4();
         Addr guest = fw.guest_addr;
         if (v6 && guest.is_unspecified6())
-            guest = st.guest6; // guest_addr omitted: the guest's SLAAC address as last seen
+            guest = guest_addr6(st); // guest_addr omitted: the guest's SLAAC address
         if (v6 && guest.is_unspecified6()) {
             ++st.cnt.no_route;
             continue;

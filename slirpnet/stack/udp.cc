@@ -222,7 +222,7 @@ void fwd_event(Stack& st, uint32_t fwd_idx) noexcept {
         if (n < 0)
             break;
         if (v6 && fw.guest_addr.is_unspecified6())
-            ga = st.guest6; // guest_addr omitted: the guest's SLAAC address as last seen
+            ga = guest_addr6(st); // guest_addr omitted: the guest's SLAAC address
         if (v6 && ga.is_unspecified6()) {
             ++st.cnt.no_route;
             continue;
