@@ -302,3 +302,96 @@ TEST_CASE("An IPv6 host_addr forwards to the guest's IPv6 address (beyond the or
     CHECK(s[0].p.dst == f.guest());
     CHECK(s[0].h.dport.host() == 80);
 }
+
+namespace {
+/// A sink like an IFF_VNET_HDR tap: keeps each frame with its offload header.
+struct VnetSink : FrameSink {
+    std::vector<std::pair<VirtioNetHdr, Bytes>> frames;
+    void send(std::span<const std::byte> f) noexcept override {
+        frames.emplace_back(VirtioNetHdr{}, Bytes(f.begin(), f.end()));
+    }
+    bool offload() const noexcept override { return true; }
+    void send_vnet(std::span<const std::byte> f, const VirtioNetHdr& h) noexcept override {
+        frames.emplace_back(h, Bytes(f.begin(), f.end()));
+    }
+};
+
+Bytes tcp6(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags) {
+    TcpHeader h{};
+    h.sport = Be16::from_host(sport);
+    h.dport = Be16::from_host(dport);
+    h.seq = Be32::from_host(seq);
+    h.ack = Be32::from_host(ack);
+    h.off = 5 << 4;
+    h.flags = flags;
+    h.win = Be16::from_host(65535);
+    Bytes b;
+    put(b, h);
+    Addr gw = Family{true}.gw();
+    set_l4_csum(b, 16, guest6, gw, IPPROTO_TCP);
+    return ipv6_frame(guest6, gw, IPPROTO_TCP, b);
+}
+} // namespace
+
+TEST_CASE("TCP over IPv6 toward an offloading sink: TCPv6 GSO super-frames, cut by vnet::segment",
+          "[slirpnet][tcp][vnet][family]") {
+    Family f{true};
+    Host srv(f, SOCK_STREAM);
+    VnetSink sink;
+    Config cfg = TestStack::with_v6();
+    cfg.resolv_conf = nullptr;
+    Stack st(cfg, sink);
+    ether::input(st, tcp6(40001, srv.port, 1000, 0, tcp_syn));
+    for (int i = 0; i < 40 && sink.frames.empty(); ++i)
+        poll_once(st, 50);
+    REQUIRE(sink.frames.size() == 1);
+    auto sa = parse_any(sink.frames[0].second);
+    REQUIRE(sa);
+    auto synack = sa->l4.pull<TcpHeader>();
+    REQUIRE(synack);
+    uint32_t next = synack->seq.host() + 1;
+    sink.frames.clear();
+    ether::input(st, tcp6(40001, srv.port, 1001, next, tcp_ack));
+    REQUIRE(srv.readable());
+    common::UniqueFd peer(accept4(srv.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    REQUIRE(peer);
+    std::string data(20'000, 'z');
+    for (size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>('a' + i % 23);
+    REQUIRE(::send(peer.get(), data.data(), data.size(), 0) == static_cast<ssize_t>(data.size()));
+    std::string got;
+    bool saw_gso = false;
+    for (int i = 0; i < 80 && got.size() < data.size(); ++i) {
+        poll_once(st, 50);
+        auto frames = std::move(sink.frames);
+        sink.frames.clear();
+        for (auto& [h, fr] : frames) {
+            REQUIRE(h.flags == vnet_needs_csum);
+            CHECK(h.csum_start == 14 + 40);
+            CHECK(h.csum_offset == 16);
+            if (h.gso_type != vnet_gso_none) {
+                saw_gso = true;
+                CHECK(h.gso_type == vnet_gso_tcpv6);
+                CHECK(h.gso_size == tcp_default_mss);
+                CHECK(h.hdr_len == 14 + 40 + 20);
+            }
+            CaptureSink cut;
+            REQUIRE(vnet::segment(fr, h, cut));
+            for (const Bytes& s : cut.frames) {
+                auto p = parse_any(s);
+                REQUIRE(p);
+                CHECK(p->csum_ok());
+                auto th = p->l4.pull<TcpHeader>();
+                REQUIRE(th);
+                CHECK(p->l4.remaining() <= tcp_default_mss);
+                CHECK(th->seq.host() == next + got.size());
+                for (std::byte b : p->l4.rest())
+                    got.push_back(static_cast<char>(b));
+            }
+        }
+        ether::input(st, tcp6(40001, srv.port, 1001, next + static_cast<uint32_t>(got.size()),
+                              tcp_ack));
+    }
+    CHECK(saw_gso);
+    CHECK(got == data);
+}
