@@ -50,7 +50,7 @@ void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
 
 void send_error(Stack& st, uint8_t type, uint8_t code, std::span<const std::byte> orig) noexcept {
     auto oh = PacketView(orig).peek<Ipv4Header>();
-    if (!oh || oh->proto == IPPROTO_ICMP)
+    if (!oh) // about an ICMP message: send_error_from() allows echo requests only
         return;
     size_t ihl = size_t{oh->ver_ihl & 0x0fu} * 4;
     send_error_from(st, st.cfg.gw, type, code, 0, orig.first(std::min(orig.size(), ihl + 8)));
