@@ -140,7 +140,9 @@ in_v6_host() {
     local sock=$BATS_TEST_TMPDIR/api.sock
     start_slirp6 -a "$sock"
     bg_in_ns "$NS_PID" socat TCP6-LISTEN:8080,reuseaddr,fork SYSTEM:'echo guest-tcp peer=$SOCAT_PEERADDR'
-    bg_in_ns "$NS_PID" socat -T 3 UDP6-RECVFROM:8081,fork SYSTEM:'echo guest-udp'
+    bg_in_ns "$NS_PID" socat -T 3 UDP6-RECVFROM:8081,fork SYSTEM:'head -c1 >/dev/null; echo guest-udp'
+    wait_until 10 sh -c "nsenter --preserve-credentials -U -n -t $NS_PID -- ss -Hln | grep -q ':8081 '"
+    wait_until 10 sh -c "nsenter --preserve-credentials -U -n -t $NS_PID -- ss -Hln | grep -q ':8080 '"
     local tport uport; tport=$(free_port); uport=$(free_port)
     run api_call "$sock" "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":\"::1\",\"host_port\":$tport,\"guest_port\":8080}}"
     assert_equal "$output" '{"return":{"id":1}}'
