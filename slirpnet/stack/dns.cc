@@ -2,11 +2,11 @@
 // dns.cc — the host resolver behind the DNS addresses: first (IPv4) nameserver of resolv.conf
 //
 // Theory of operation: DNS is not proxied; it is UDP/TCP NAT from DNS:53 to the resolver
-// (translate_out in stack.cc), so this file only finds the resolver. Like libslirp: lines
-// "nameserver<blanks><addr>[%scope]", the first IPv4 one wins, search/options ignored. The file
-// (fd00::3 takes the first nameserver of either family, nat.cc). The file
-// is re-read when its (dev, ino, size, mtime) changes, checked at most once a second, so a
-// resolv.conf rewritten by NetworkManager takes effect. Loopback resolvers work (127.0.0.53).
+// (translate_out in nat.cc), so this file only finds the resolver. Like libslirp: lines
+// "nameserver<blanks><addr>[%scope]", the first IPv4 one wins, search/options ignored
+// (fd00::3 takes the first nameserver of either family, nat.cc). The file is re-read when its
+// (dev, ino, size, mtime) changes, checked at most once a second, so a resolv.conf rewritten
+// by NetworkManager takes effect. Loopback resolvers work (127.0.0.53).
 
 #include "slirpnet/stack/stack.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// tcp_input.cc — TCP segments from the guest and host socket events, by connection state
+// tcp_input.cc — TCP segments from the guest (either family), by connection state
 //
 // Theory of operation: we translate TCP rather than terminate it (passt). A guest SYN starts a
 // non-blocking connect() to the translated destination; only when the host connection is up do
@@ -10,8 +10,9 @@
 // receive buffer, and the guest retransmits the rest. Guest ACKs discard acknowledged bytes from
 // the host socket's receive queue with MSG_TRUNC (they were only peeked, tcp_output.cc). A guest
 // FIN becomes shutdown(SHUT_WR); host EOF becomes our FIN; the flow is forgotten when both FINs
-// are acknowledged. RST either way resets the other side. Forwarded ports (API) accept() on the
-// host and open toward the guest with a SYN of our own.
+// are acknowledged. RST either way resets the other side. Host socket events and forwarded
+// ports (API) are in tcp_host.cc. IPv4 and IPv6 share this machine and one table: addresses
+// are 16 bytes (addr.h), and only the ICMP error type and the header size depend on the family.
 // Not done: SACK, timestamps (not offered, so the guest does not use them), urgent data,
 // simultaneous open, TIME-WAIT (late duplicates get RST, which is harmless here).
 // RFC 9293 (TCP), RFC 7323 (window scaling), RFC 6298 (RTO, in tcp_timer.cc).

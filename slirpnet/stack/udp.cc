@@ -2,7 +2,7 @@
 // udp.cc — UDP NAT: guest datagrams to connected host sockets, replies back to the guest
 //
 // Theory of operation: each guest 4-tuple (guest addr:port, remote addr:port) gets one host
-// socket, connect()ed to the translated destination (stack.cc translate_out: gateway →
+// socket, connect()ed to the translated destination (nat.cc translate_out: gateway →
 // 127.0.0.1, DNS:53 → the host resolver), so the kernel filters replies for us and a reply
 // always maps back to exactly one flow. A refused destination drops the datagram silently, as
 // libslirp does. Flows expire after 240 s idle (10 s for port 53), like libslirp's. Datagrams
