@@ -54,8 +54,8 @@ bool translate_out6(const Stack& st, const Addr& dst, uint16_t dport, SockAddr& 
         return true;
     }
     if (dst.is_multicast6() || dst.is_link_local6() || dst.is_loopback6() ||
-        dst.is_unspecified6() || dst.is4() || (dst.b[0] & 0xfe) == 0xfc)
-        return false; // link-scope, ULA other than ours, v4-mapped: nothing to reach
+        dst.is_unspecified6() || dst.is4())
+        return false; // multicast, link scope (no zone to give), loopback, v4-mapped
     out = SockAddr::make(dst, dport);
     return true;
 }
