@@ -3,7 +3,8 @@
 # net.sh — iperf3 through slirpnet and through Debian's slirp4netns, side by side.
 # By hand, never in CI. Run as an unprivileged user with /dev/net/tun usable:
 #   bench/net.sh [SECONDS]   (env: SLIRPNET=path/to/slirpnet ORIG=/usr/bin/slirp4netns REPEAT=1)
-# Prints Gbit/s for guest→host and host→guest at MTU 1500 and 65520, the ratio ours/original,
+# Prints Gbit/s for guest→host and host→guest at MTU 1500 and 65520, over IPv4 (10.0.2.2 →
+# 127.0.0.1) and IPv6 (-6, fd00::2 → ::1, after SLAAC), the ratio ours/original,
 # and request/response figures: short TCP connections per second through 10.0.2.2, to a server
 # that forks a shell per connection (as first measured) and to one that does not.
 # The load average is printed before and after: compare ratios, not absolute figures, on a
@@ -23,15 +24,23 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 # run_one BINARY MTU MODE: prints one number (Gbit/s, or connections/s for MODE=crr, crr1).
+# MODE g2h6/h2g6: the same over IPv6 (slirp with -6, the guest's SLAAC address).
 run_one() {
-    local bin=$1 mtu=$2 mode=$3 port ns sl srv ready
+    local bin=$1 mtu=$2 mode=$3 port ns sl srv ready v6=() bind=127.0.0.1 dst=10.0.2.2
+    case $mode in *6) v6=(-6); bind=::1; dst=fd00::2; mode=${mode%6} ;; esac
     port=$((20000 + RANDOM % 20000))
     ready=$(mktemp)
     unshare --user --map-root-user --net sleep 600 & ns=$!; pids+=("$ns")
     sleep 0.2
-    "$bin" -c --mtu "$mtu" -r 5 "$ns" tap0 5>"$ready" >/dev/null 2>&1 & sl=$!; pids+=("$sl")
+    "$bin" -c "${v6[@]}" --mtu "$mtu" -r 5 "$ns" tap0 5>"$ready" >/dev/null 2>&1 & sl=$!; pids+=("$sl")
     for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
     local in_ns=(nsenter --preserve-credentials -U -n -t "$ns")
+    if [ ${#v6[@]} -gt 0 ]; then
+        for _ in $(seq 150); do
+            "${in_ns[@]}" ip -6 addr show dev tap0 | grep 'inet6 fd00::' | grep -qv tentative && break
+            sleep 0.1
+        done
+    fi
     if [ "$mode" = crr ] || [ "$mode" = crr1 ]; then
         if [ "$mode" = crr ]; then # a shell forked per connection: mostly measures fork+exec
             socat TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo x' & srv=$!
@@ -62,11 +71,11 @@ while time.time() < end:
 print(f"{n / secs:.0f}")
 PY
     else
-        iperf3 -s -B 127.0.0.1 -p "$port" -1 >/dev/null 2>&1 & srv=$!; pids+=("$srv")
+        iperf3 -s -B "$bind" -p "$port" -1 >/dev/null 2>&1 & srv=$!; pids+=("$srv")
         sleep 0.2
         local r=()
         [ "$mode" = h2g ] && r=(-R)
-        "${in_ns[@]}" iperf3 -c 10.0.2.2 -p "$port" -t "$SECS" "${r[@]}" -J |
+        "${in_ns[@]}" iperf3 -c "$dst" -p "$port" -t "$SECS" "${r[@]}" -J |
             python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]; print("%.2f" % (e["sum_received"]["bits_per_second"]/1e9))'
     fi
     kill "$sl" "$ns" "$srv" 2>/dev/null || true
@@ -92,9 +101,12 @@ col() {
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 printf '%-28s %12s %12s %8s\n' "path" "slirpnet" "slirp4netns" "ratio"
-for mtu in 1500 65520; do
-    for mode in g2h h2g; do
-        col "$([ $mode = g2h ] && echo "guest→host" || echo "host→guest") MTU $mtu (Gbit/s)" "$mtu" "$mode"
+for fam in "" 6; do
+    for mtu in 1500 65520; do
+        for mode in g2h h2g; do
+            col "$([ $mode = g2h ] && echo "guest→host" || echo "host→guest") IPv${fam:-4} MTU $mtu (Gbit/s)" \
+                "$mtu" "$mode$fam"
+        done
     done
 done
 col "TCP connect+req/resp (1/s)" 65520 crr

@@ -46,40 +46,47 @@ int get_int(const json& args, const char* key) {
     return static_cast<int>(d);
 }
 
-/// Missing or "" → `dflt`; an IPv4 string → it; anything else → nullopt.
-std::optional<uint32_t> get_addr(const json& args, const char* key, uint32_t dflt) {
+/// Missing or "" → `dflt`; an IPv4 string → it; an IPv6 string → it when `v6` (our
+/// extension: the original refuses every non-IPv4 address); anything else → nullopt.
+std::optional<Addr> get_addr(const json& args, const char* key, Addr dflt, bool v6) {
     auto it = args.find(key);
     if (it == args.end() || !it->is_string())
-        return it == args.end() ? std::optional<uint32_t>(dflt) : std::nullopt;
+        return it == args.end() ? std::optional<Addr>(dflt) : std::nullopt;
     const std::string& s = it->get_ref<const std::string&>();
     if (s.empty())
         return dflt;
     in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1)
-        return std::nullopt;
-    return ntohl(a.s_addr);
+    if (inet_pton(AF_INET, s.c_str(), &a) == 1)
+        return Addr::of4(ntohl(a.s_addr));
+    in6_addr a6{};
+    if (v6 && inet_pton(AF_INET6, s.c_str(), &a6) == 1 && !Addr::of6(a6).is4())
+        return Addr::of6(a6);
+    return std::nullopt;
 }
 
-std::string ip_str(uint32_t a) {
-    in_addr x{htonl(a)};
-    char b[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &x, b, sizeof(b));
+std::string ip_str(const Addr& a) {
+    char b[INET6_ADDRSTRLEN];
+    if (a.is4()) {
+        in_addr x{htonl(a.v4())};
+        inet_ntop(AF_INET, &x, b, sizeof(b));
+    } else {
+        in6_addr x = a.in6();
+        inet_ntop(AF_INET6, &x, b, sizeof(b));
+    }
     return b;
 }
 
-common::UniqueFd bind_forward(uint32_t addr, int port, bool udp) {
+common::UniqueFd bind_forward(const Addr& addr, int port, bool udp) {
+    SockAddr sa = SockAddr::make(addr, static_cast<uint16_t>(port)); // §4.3: 70000 → 4464
     common::UniqueFd fd(
-        socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        socket(sa.family(), (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd)
         return fd;
     int one = 1;
     (void)setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(addr);
-    sa.sin_port = htons(static_cast<uint16_t>(port)); // §4.3: 70000 listens on 4464
-    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)) != 0 ||
-        (!udp && listen(fd.get(), SOMAXCONN) != 0))
+    if (sa.family() == AF_INET6) // "::" takes IPv6 clients only: the guest side is IPv6
+        (void)setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd.get(), sa.sa(), sa.len) != 0 || (!udp && listen(fd.get(), SOMAXCONN) != 0))
         fd.reset();
     return fd;
 }
@@ -92,14 +99,16 @@ std::string add_hostfwd(Stack& st, const json& req) {
     if (pi == args.end() || !pi->is_string() || (*pi != "tcp" && *pi != "udp"))
         return err("add_hostfwd: bad arguments.proto");
     bool udp = *pi == "udp";
-    auto host_addr = get_addr(args, "host_addr", 0);
+    auto host_addr = get_addr(args, "host_addr", Addr::of4(0), st.cfg.ipv6);
     if (!host_addr)
         return err("add_hostfwd: bad arguments.host_addr");
+    bool v6 = !host_addr->is4();
     int host_port = get_int(args, "host_port");
     if (host_port == 0)
         return err("add_hostfwd: bad arguments.host_port");
-    auto guest_addr = get_addr(args, "guest_addr", st.cfg.guest);
-    if (!guest_addr)
+    // IPv6: no guest_addr means the guest's SLAAC address, whatever it is when a client comes
+    auto guest_addr = get_addr(args, "guest_addr", v6 ? Addr{} : Addr::of4(st.cfg.guest), v6);
+    if (!guest_addr || guest_addr->is4() == v6)
         return err("add_hostfwd: bad arguments.guest_addr");
     int guest_port = get_int(args, "guest_port");
     if (guest_port == 0)
@@ -133,7 +142,12 @@ std::string list_hostfwd(const Stack& st) {
         s += common::strprintf("{\"id\":%d,\"proto\":\"%s\",\"host_addr\":\"%s\",\"host_port\":%d,"
                                "\"guest_addr\":\"%s\",\"guest_port\":%d}",
                                f.id, f.udp ? "udp" : "tcp", ip_str(f.host_addr).c_str(),
-                               f.host_port, ip_str(f.guest_addr).c_str(), f.guest_port);
+                               f.host_port,
+                               ip_str(!f.guest_addr.is4() && f.guest_addr.is_unspecified6()
+                                          ? guest_addr6(st)
+                                          : f.guest_addr)
+                                   .c_str(),
+                               f.guest_port);
     }
     return s + "]}";
 }
@@ -148,11 +162,7 @@ std::string remove_hostfwd(Stack& st, const json& req) {
     int id = static_cast<int>(ii->get<double>());
     for (Forward& f : st.forwards) {
         if (f.id == id && f.fd) {
-            for (UdpFlow& fl : st.udp.flows) // flows replying through this socket end with it
-                if (fl.used && fl.fwd_fd == f.fd.get()) {
-                    fl.used = false;
-                    fl.fwd_fd = -1;
-                }
+            udp::drop_forward(st, f.fd.get()); // flows replying through it end with it
             f.fd.reset(); // the slot stays: epoll tags index st.forwards
             return "{\"return\":{}}";
         }

@@ -299,7 +299,9 @@ void parse_into(Options& o, int argc, char** argv, const CliEnv& env) {
             break;
         }
         case '6':
-            unsupported("--enable-ipv6");
+            o.warnings.emplace_back("WARNING: Support for IPv6 is experimental");
+            o.enable_ipv6 = true;
+            break;
         case 'a':
             o.api_socket = optarg;
             break;
@@ -353,7 +355,9 @@ void parse_into(Options& o, int argc, char** argv, const CliEnv& env) {
             o.outbound_addr = optarg;
             break;
         case opt_outbound_addr6:
-            unsupported("--outbound-addr6");
+            o.warnings.emplace_back("WARNING: Support for --outbound-addr6 is experimental");
+            o.outbound_addr6 = optarg;
+            break;
         case opt_disable_dns:
             o.disable_dns = true;
             break;

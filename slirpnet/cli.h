@@ -35,6 +35,8 @@ struct Options {
     NetnsType netns_type = NetnsType::pid;
     std::string userns_path;
     std::string outbound_addr; // as given; resolved (address or interface) at start-up
+    std::string outbound_addr6; // same, IPv6
+    bool enable_ipv6 = false;
     bool disable_dns = false;
     bool enable_sandbox = false;     // --enable-sandbox (--create-sandbox)
     bool enable_seccomp = false;     // --enable-seccomp

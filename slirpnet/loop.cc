@@ -56,13 +56,14 @@ bool drain_tap(Stack& st, int tapfd, bool vnet) noexcept {
 void print_counters(const Stack& st) noexcept {
     std::fprintf(stderr,
                  "frames: in=%llu out=%llu malformed=%llu unsupported=%llu refused=%llu "
-                 "tap-write-drops=%llu\n",
+                 "tap-write-drops=%llu fragments=%llu\n",
                  static_cast<unsigned long long>(st.cnt.frames_in),
                  static_cast<unsigned long long>(st.cnt.frames_out),
                  static_cast<unsigned long long>(st.cnt.malformed),
                  static_cast<unsigned long long>(st.cnt.unsupported),
                  static_cast<unsigned long long>(st.cnt.no_route),
-                 static_cast<unsigned long long>(st.cnt.tap_write_drops));
+                 static_cast<unsigned long long>(st.cnt.tap_write_drops),
+                 static_cast<unsigned long long>(st.cnt.fragments));
 }
 
 } // namespace

@@ -65,6 +65,36 @@ uint32_t resolve_outbound(const std::string& s) {
     return found;
 }
 
+/// --outbound-addr6: an IPv6 address, or the first global IPv6 address of an interface. (The
+/// original looks the interface up with the IPv4 option's string, a bug; we use our own.)
+Addr resolve_outbound6(const std::string& s) {
+    in6_addr a{};
+    if (inet_pton(AF_INET6, s.c_str(), &a) == 1)
+        return Addr::of6(a);
+    ifaddrs* ifs = nullptr;
+    Addr found;
+    if (getifaddrs(&ifs) == 0) {
+        for (ifaddrs* i = ifs; i != nullptr && found.is_unspecified6(); i = i->ifa_next)
+            if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET6 && s == i->ifa_name) {
+                sockaddr_in6 sin{};
+                std::memcpy(&sin, i->ifa_addr, sizeof(sin));
+                if (!Addr::of6(sin.sin6_addr).is_link_local6())
+                    found = Addr::of6(sin.sin6_addr);
+            }
+        freeifaddrs(ifs);
+    }
+    if (found.is_unspecified6())
+        throw RawUsageError("outbound-addr has to be valid ipv4 address or iterface name.");
+    return found;
+}
+
+std::string ip6_str(const Addr& a) {
+    in6_addr x = a.in6();
+    char b[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &x, b, sizeof(b));
+    return b;
+}
+
 common::UniqueFd open_ns_file(const std::string& path) {
     common::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
@@ -132,6 +162,8 @@ void print_banner(const Options& o, const Config& c) {
         std::printf("* API Socket:      %s\n", o.api_socket.c_str());
     if (c.outbound_addr != 0) // slirp4netns prints four spaces here
         std::printf("* Outbound IPv4:    %s\n", ip_str(c.outbound_addr).c_str());
+    if (!c.outbound_addr6.is_unspecified6())
+        std::printf("* Outbound IPv6:    %s\n", ip6_str(c.outbound_addr6).c_str());
     if (o.macaddress) {
         const auto& m = *o.macaddress;
         std::printf("* MAC address:     %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
@@ -174,6 +206,9 @@ int run(const Options& o, const char* argv0) {
     cfg.disable_dns = o.disable_dns;
     if (!o.outbound_addr.empty())
         cfg.outbound_addr = resolve_outbound(o.outbound_addr);
+    if (!o.outbound_addr6.empty())
+        cfg.outbound_addr6 = resolve_outbound6(o.outbound_addr6);
+    cfg.ipv6 = o.enable_ipv6;
 
     common::UniqueFd tapfd;
     if (o.netns_type == NetnsType::tapfd) {

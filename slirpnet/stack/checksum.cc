@@ -66,6 +66,21 @@ uint32_t pseudo4(uint32_t src, uint32_t dst, uint8_t proto, size_t len) noexcept
     return s + proto + static_cast<uint32_t>(len);
 }
 
+uint32_t pseudo6(const uint8_t* src, const uint8_t* dst, uint8_t proto, size_t len) noexcept {
+    uint32_t acc = sum16(std::as_bytes(std::span<const uint8_t>(src, 16)));
+    acc = sum16(std::as_bytes(std::span<const uint8_t>(dst, 16)), acc);
+    uint64_t s = uint64_t{acc} + proto + (len >> 16) + (len & 0xffff);
+    while (s >> 32)
+        s = (s & 0xffffffff) + (s >> 32);
+    return static_cast<uint32_t>(s);
+}
+
+uint32_t pseudo(const Addr& src, const Addr& dst, uint8_t proto, size_t len) noexcept {
+    if (src.is4())
+        return pseudo4(src.v4(), dst.v4(), proto, len);
+    return pseudo6(src.b.data(), dst.b.data(), proto, len);
+}
+
 uint16_t update16(uint16_t csum, uint16_t old_val, uint16_t new_val) noexcept {
     // HC' = ~(~HC + ~m + m')
     uint32_t s = static_cast<uint16_t>(~csum);

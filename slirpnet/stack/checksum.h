@@ -2,6 +2,8 @@
 // checksum.h — the Internet checksum (RFC 1071) and incremental update (RFC 1624)
 #pragma once
 
+#include "slirpnet/stack/addr.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -16,6 +18,10 @@ uint16_t fold(uint32_t acc) noexcept;
 uint16_t finish(std::span<const std::byte> data, uint32_t acc = 0) noexcept;
 /// The IPv4 pseudo-header sum (RFC 768, RFC 9293 §3.1); addresses in host order.
 uint32_t pseudo4(uint32_t src, uint32_t dst, uint8_t proto, size_t len) noexcept;
+/// The IPv6 pseudo-header sum (RFC 8200 §8.1); addresses as 16 network-order bytes each.
+uint32_t pseudo6(const uint8_t* src, const uint8_t* dst, uint8_t proto, size_t len) noexcept;
+/// The pseudo-header sum of the addresses' family (IPv4 when both are v4-mapped).
+uint32_t pseudo(const Addr& src, const Addr& dst, uint8_t proto, size_t len) noexcept;
 /// RFC 1624 eqn. 3: the new checksum after a 16-bit field changes from `old_val` to `new_val`.
 uint16_t update16(uint16_t csum, uint16_t old_val, uint16_t new_val) noexcept;
 

@@ -141,7 +141,7 @@ void input(Stack& st, PacketView p) noexcept {
         f.append(std::span(zeros, bootp_min_len - f.size()));
     std::memcpy(st.guest_mac.data(), req->chaddr, 6);
     st.guest_mac_known = true;
-    udp::send_built(st, st.cfg.gw, 67, INADDR_BROADCAST, 68);
+    udp::send_built(st, Addr::of4(st.cfg.gw), 67, Addr::of4(INADDR_BROADCAST), 68);
 }
 
 } // namespace slirp::dhcp4

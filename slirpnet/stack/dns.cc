@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// dns.cc — the host resolver behind the DNS address: first IPv4 nameserver of resolv.conf
+// dns.cc — the host resolver behind the DNS addresses: first (IPv4) nameserver of resolv.conf
 //
 // Theory of operation: DNS is not proxied; it is UDP/TCP NAT from DNS:53 to the resolver
-// (translate_out in stack.cc), so this file only finds the resolver. Like libslirp: lines
-// "nameserver<blanks><addr>[%scope]", the first IPv4 one wins, search/options ignored. The file
-// is re-read when its (dev, ino, size, mtime) changes, checked at most once a second, so a
-// resolv.conf rewritten by NetworkManager takes effect. Loopback resolvers work (127.0.0.53).
+// (translate_out in nat.cc), so this file only finds the resolver. Like libslirp: lines
+// "nameserver<blanks><addr>[%scope]", the first IPv4 one wins, search/options ignored
+// (fd00::3 takes the first nameserver of either family, nat.cc). The file is re-read when its
+// (dev, ino, size, mtime) changes, checked at most once a second, so a resolv.conf rewritten
+// by NetworkManager takes effect. Loopback resolvers work (127.0.0.53).
 
 #include "slirpnet/stack/stack.h"
 
@@ -38,6 +39,38 @@ uint32_t parse_resolv_conf(std::string_view text) noexcept {
     return 0;
 }
 
+bool parse_resolv_conf_any(std::string_view text, Addr& out) noexcept {
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        std::string_view line = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+        pos = eol == std::string_view::npos ? text.size() : eol + 1;
+        constexpr std::string_view kw = "nameserver";
+        if (line.substr(0, kw.size()) != kw || line.size() == kw.size() ||
+            (line[kw.size()] != ' ' && line[kw.size()] != '\t'))
+            continue;
+        line.remove_prefix(kw.size());
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+            line.remove_prefix(1);
+        size_t end = line.find_first_of(" \t\r%#;");
+        std::string addr(line.substr(0, end));
+        in_addr a{};
+        in6_addr a6{};
+        if (inet_pton(AF_INET, addr.c_str(), &a) == 1) {
+            out = Addr::of4(ntohl(a.s_addr));
+            return true;
+        }
+        if (inet_pton(AF_INET6, addr.c_str(), &a6) == 1) {
+            out = Addr::of6(a6);
+            if (out.is4()) // ::ffff:a.b.c.d written out: an IPv4 server
+                return true;
+            if (!out.is_link_local6()) // a link-local one would need its scope id: skipped
+                return true;
+        }
+    }
+    return false;
+}
+
 void refresh(Stack& st) noexcept {
     const char* path = st.cfg.resolv_conf;
     if (path == nullptr)
@@ -61,6 +94,7 @@ void refresh(Stack& st) noexcept {
     size_t n = std::fread(buf, 1, sizeof(buf), f);
     std::fclose(f);
     st.cfg.dns_server = parse_resolv_conf(std::string_view(buf, n));
+    st.cfg.has_dns_server_any = parse_resolv_conf_any(std::string_view(buf, n), st.cfg.dns_server_any);
 }
 
 } // namespace slirp::dns

@@ -29,18 +29,28 @@ void input(Stack& st, std::span<const std::byte> frame) noexcept {
     case ETHERTYPE_IP:
         ipv4::input(st, p);
         break;
-    default: // IPv6 is not enabled (--enable-ipv6 is refused), LLDP, …
+    case ETHERTYPE_IPV6:
+        if (st.cfg.ipv6) {
+            ipv6::input(st, p);
+            break;
+        }
+        ++st.cnt.unsupported; // without --enable-ipv6, as libslirp: ignored
+        break;
+    default: // LLDP, …
         ++st.cnt.unsupported;
         break;
     }
 }
 
 void output(Stack& st, FrameBuf& f, const common::Mac& src, uint16_t ethertype) noexcept {
+    static const common::Mac broadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    output_to(st, f, src, st.guest_mac_known ? st.guest_mac : broadcast, ethertype);
+}
+
+void output_to(Stack& st, FrameBuf& f, const common::Mac& src, const common::Mac& dst,
+               uint16_t ethertype) noexcept {
     EthHeader eth{};
-    if (st.guest_mac_known)
-        std::memcpy(eth.dst, st.guest_mac.data(), 6);
-    else
-        std::memset(eth.dst, 0xff, 6);
+    std::memcpy(eth.dst, dst.data(), 6);
     std::memcpy(eth.src, src.data(), 6);
     eth.type = Be16::from_host(ethertype);
     if (!f.push(eth)) {

@@ -19,14 +19,14 @@
 
 namespace slirp::icmp4 {
 
-void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
+void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
     auto body = p.rest();
     auto h = p.peek<IcmpHeader>();
     if (!h || csum::finish(body) != 0) {
         ++st.cnt.malformed;
         return;
     }
-    uint32_t dst = ip.dst.host();
+    uint32_t dst = ip.dst.v4();
     if (h->type != ICMP_ECHO || h->code != 0) {
         ++st.cnt.unsupported;
         return;
@@ -45,12 +45,12 @@ void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
     uint16_t c = csum::finish(f.data());
     r.csum = Be16::from_host(c);
     std::memcpy(f.mutable_data().data() + 2, &r.csum, 2);
-    ipv4::output(st, f, dst, ip.src.host(), IPPROTO_ICMP, 255); // libslirp answers with ttl=255
+    ipv4::output(st, f, dst, ip.src.v4(), IPPROTO_ICMP, 255); // libslirp answers with ttl=255
 }
 
 void send_error(Stack& st, uint8_t type, uint8_t code, std::span<const std::byte> orig) noexcept {
     auto oh = PacketView(orig).peek<Ipv4Header>();
-    if (!oh || oh->proto == IPPROTO_ICMP)
+    if (!oh) // about an ICMP message: send_error_from() allows echo requests only
         return;
     size_t ihl = size_t{oh->ver_ihl & 0x0fu} * 4;
     send_error_from(st, st.cfg.gw, type, code, 0, orig.first(std::min(orig.size(), ihl + 8)));

@@ -3,17 +3,20 @@
 #pragma once
 
 #include "common/unique_fd.h"
+#include "slirpnet/stack/addr.h"
 #include "slirpnet/stack/wire.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 namespace slirp {
 
 struct Stack;
+struct IpInfo;
 
 // clang-format off
 inline constexpr size_t   max_icmp_flows  = 64;      ///< host sockets for guest echo flows
@@ -27,7 +30,8 @@ inline constexpr uint16_t icmp_echo_port  = 7;       ///< libslirp's fallback: U
 struct Quote {
     std::array<std::byte, icmp_quote_max> bytes{};
     uint8_t len = 0;
-    /// Keeps the header and the first 8 payload bytes of `datagram` (a validated IPv4 datagram).
+    /// Keeps the header and the first 8 payload bytes of `datagram` (a validated IPv4 or IPv6
+    /// datagram; IPv6: the fixed header, RFC 4443 §2.4(c) allows more, the kernel needs no more).
     void set(std::span<const std::byte> datagram) noexcept;
     std::span<const std::byte> get() const noexcept { return {bytes.data(), len}; }
 };
@@ -43,8 +47,8 @@ enum class EchoVia : uint8_t {
 struct IcmpFlow {
     bool used = false;
     EchoVia via = EchoVia::ping;
-    uint32_t gaddr = 0; ///< host order
-    uint32_t raddr = 0; ///< as the guest addressed it
+    Addr gaddr;         ///< either family
+    Addr raddr;         ///< as the guest addressed it
     uint16_t gid = 0;   ///< the guest's echo id (a ping socket's own id differs)
     common::UniqueFd fd;
     uint64_t last_ms = 0;
@@ -52,16 +56,19 @@ struct IcmpFlow {
 };
 
 struct IcmpTable {
-    IcmpTable() : flows(max_icmp_flows) {}
+    IcmpTable() : flows(max_icmp_flows) { index.reserve(max_icmp_flows); }
     std::vector<IcmpFlow> flows; ///< fixed size, allocated once
+    /// Flows by (guest address, echo id as gport, remote, rport 0): the same key as TCP/UDP.
+    std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index;
 };
 
 /// One ICMP error a host socket reported through IP_RECVERR.
 struct HostIcmpError {
     bool from_icmp = false; ///< false: a local error (e.g. EMSGSIZE), nothing to forward
+    bool v6 = false;        ///< an ICMPv6 error (IPV6_RECVERR), else ICMPv4
     uint8_t type = 0;
     uint8_t code = 0;
-    uint32_t offender = 0;           ///< who sent the error, host order (0: unknown)
+    Addr offender;                   ///< who sent the error (unspecified: unknown)
     uint32_t info = 0;               ///< next-hop MTU for "fragmentation needed"
     std::array<std::byte, 8> head{}; ///< first bytes of what we had sent (an ICMP or UDP payload)
     size_t head_len = 0;
@@ -70,7 +77,8 @@ struct HostIcmpError {
 namespace icmp4 {
 /// An echo request to an address that is not ours: out through a host socket (flow created on
 /// first use). `icmp` is the whole ICMP message, checksum verified.
-void echo_out(Stack& st, const Ipv4Header& ip, std::span<const std::byte> icmp) noexcept;
+/// Either family: ICMPv6 echo (icmp6.cc) uses the same flows, through ICMPv6 sockets.
+void echo_out(Stack& st, const IpInfo& ip, std::span<const std::byte> icmp) noexcept;
 /// An echo flow's socket is readable or has an error queued.
 void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept;
 /// Closes idle echo flows.
@@ -81,7 +89,7 @@ void send_error_from(Stack& st, uint32_t src, uint8_t type, uint8_t code, uint16
                      std::span<const std::byte> quote) noexcept;
 /// Reads one entry of `fd`'s error queue (IP_RECVERR); false when the queue is empty.
 bool read_host_error(int fd, HostIcmpError& out) noexcept;
-/// Enables IP_RECVERR on a host socket, so ICMP errors arrive with their type, code and sender.
+/// Enables IP_RECVERR (and IPV6_RECVERR) on a host socket, so ICMP errors arrive with their type, code and sender.
 void enable_recverr(int fd) noexcept;
 } // namespace icmp4
 

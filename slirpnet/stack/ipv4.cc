@@ -35,19 +35,21 @@ void input(Stack& st, PacketView p) noexcept {
     }
     if ((ip->frag.host() & 0x3fff) != 0) { // MF set or a non-zero offset
         ++st.cnt.unsupported;
+        ++st.cnt.fragments;
         return;
     }
     st.cur_datagram = p.rest();
+    IpInfo info{Addr::of4(ip->src.host()), Addr::of4(ip->dst.host()), ip->proto, p.rest(), ip->ttl};
     (void)p.skip(ihl);
     switch (ip->proto) {
     case IPPROTO_ICMP:
-        icmp4::input(st, *ip, p);
+        icmp4::input(st, info, p);
         break;
     case IPPROTO_UDP:
-        udp::input(st, *ip, p);
+        udp::input(st, info, p);
         break;
     case IPPROTO_TCP:
-        tcp::input(st, *ip, p);
+        tcp::input(st, info, p);
         break;
     default:
         ++st.cnt.unsupported;

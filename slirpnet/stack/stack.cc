@@ -74,6 +74,8 @@ void timer_tick(Stack& st) noexcept { // st.now_ms is set by the caller (the loo
     udp::expire(st);
     icmp4::expire(st);
     tcp::timer(st);
+    if (st.cfg.ipv6 && st.now_ms >= st.next_ra_ms)
+        ndp::send_ra(st); // sets next_ra_ms
 }
 
 int poll_once(Stack& st, int timeout_ms) noexcept {
@@ -87,44 +89,3 @@ int poll_once(Stack& st, int timeout_ms) noexcept {
 
 } // namespace slirp
 
-namespace slirp {
-
-bool translate_out(const Stack& st, uint32_t dst, uint16_t dport, sockaddr_in& out) noexcept {
-    out = sockaddr_in{};
-    out.sin_family = AF_INET;
-    out.sin_port = htons(dport);
-    const Config& c = st.cfg;
-    uint32_t host = dst;
-    if (dst == c.gw) {
-        if (c.disable_host_loopback)
-            return false;
-        host = INADDR_LOOPBACK;
-    } else if (dst == c.dns && !c.disable_dns) {
-        if (dport != 53 || c.dns_server == 0)
-            return false;
-        host = c.dns_server;
-        out.sin_port = htons(c.dns_server_port);
-    } else if ((dst & c.mask()) == c.net || dst == INADDR_BROADCAST || (dst >> 28) == 0xe ||
-               (dst >> 24) == 127 || dst == 0) {
-        return false; // nothing else lives in the virtual subnet; no multicast/loopback escapes
-    }
-    out.sin_addr.s_addr = htonl(host);
-    return true;
-}
-
-uint32_t translate_in(const Stack& st, uint32_t host_addr) noexcept {
-    if (host_addr == 0 || (host_addr >> 24) == 127)
-        return st.cfg.gw;
-    return host_addr;
-}
-
-bool bind_outbound(const Stack& st, int fd) noexcept {
-    if (st.cfg.outbound_addr == 0)
-        return true;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(st.cfg.outbound_addr);
-    return bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0;
-}
-
-} // namespace slirp

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/unique_fd.h"
+#include "slirpnet/stack/addr.h"
 #include "slirpnet/stack/packet.h"
 #include "slirpnet/stack/wire.h"
 
@@ -15,6 +16,7 @@
 namespace slirp {
 
 struct Stack;
+struct IpInfo;
 
 // clang-format off
 inline constexpr size_t   max_tcp_conns     = 4096;    ///< simultaneous translated connections
@@ -40,9 +42,9 @@ enum class TcpState : uint8_t {
 
 struct TcpConn {
     TcpState state = TcpState::free;
-    uint32_t gaddr = 0; ///< guest address/port, host order
+    Addr gaddr; ///< guest address/port (either family; IPv4 mapped)
     uint16_t gport = 0;
-    uint32_t raddr = 0; ///< the remote as the guest sees it
+    Addr raddr; ///< the remote as the guest sees it
     uint16_t rport = 0;
     common::UniqueFd fd;
 
@@ -68,35 +70,22 @@ struct TcpConn {
     bool host_data = true;  ///< host socket may hold unsent data: cleared by an EAGAIN peek,
                             ///< set by EPOLLIN (edge-triggered) and by retransmission
 
-    std::array<std::byte, 28> syn_head{}; ///< guest SYN's IP header + 8 bytes, for ICMP errors
+    std::array<std::byte, 48> syn_head{}; ///< guest SYN's IP header + 8 bytes, for ICMP errors
     uint64_t rto_at = 0; ///< 0: no timer
     uint32_t rto_ms = tcp_rto_init_ms;
     uint8_t retries = 0;
     uint64_t last_ms = 0;
 };
 
-struct TcpKey {
-    uint32_t gaddr, raddr;
-    uint16_t gport, rport;
-    bool operator==(const TcpKey&) const = default;
-};
-struct TcpKeyHash {
-    size_t operator()(const TcpKey& k) const noexcept {
-        uint64_t a = (uint64_t{k.gaddr} << 32) | k.raddr;
-        uint64_t b = (uint64_t{k.gport} << 16) | k.rport;
-        return std::hash<uint64_t>{}(a * 0x9e3779b97f4a7c15ULL ^ b);
-    }
-};
-
 struct TcpTable {
     TcpTable() : conns(max_tcp_conns) { index.reserve(max_tcp_conns); }
     std::vector<TcpConn> conns; ///< fixed size, allocated once
-    std::unordered_map<TcpKey, uint32_t, TcpKeyHash> index;
+    std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index;
 };
 
 namespace tcp {
 /// A segment from the guest.
-void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept;
+void input(Stack& st, const IpInfo& ip, PacketView p) noexcept;
 /// Host socket event for connection `idx`.
 void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept;
 /// A forwarded port's listener is readable: accept and open toward the guest.
@@ -112,7 +101,7 @@ inline bool seq_le(uint32_t a, uint32_t b) noexcept { return static_cast<int32_t
 /// Sends a segment whose payload is already in st.out (empty for control segments).
 /// With an offloading sink a data segment leaves with a partial checksum, and one longer than
 /// `gso_size` (non-zero) as a GSO super-frame the guest's kernel takes as gso_size-byte segments.
-void send_segment(Stack& st, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+void send_segment(Stack& st, const Addr& src, uint16_t sport, const Addr& dst, uint16_t dport,
                   uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
                   std::span<const std::byte> options, uint16_t gso_size = 0) noexcept;
 /// Sends a control or data segment of `c` (payload in st.out) with the current ack and window.
@@ -137,6 +126,12 @@ void release(Stack& st, TcpConn& c) noexcept;
 /// Re-arms the host socket in epoll (EPOLL_CTL_MOD): the kernel re-polls it and, if its send
 /// buffer is short of room, reports EPOLLOUT once a third of it is free again.
 void rearm(Stack& st, TcpConn& c) noexcept;
+/// A random initial sequence number.
+uint32_t new_iss() noexcept;
+/// A free connection slot, -1 if none.
+int alloc(Stack& st) noexcept;
+/// Sets SO_PEEK_OFF and registers the connection's host socket with epoll.
+bool watch_conn(Stack& st, TcpConn& c, uint32_t idx) noexcept;
 /// Arms the retransmission timer if it is not running.
 void arm_rto(Stack& st, TcpConn& c) noexcept;
 } // namespace tcp

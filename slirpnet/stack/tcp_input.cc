@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// tcp_input.cc — TCP segments from the guest and host socket events, by connection state
+// tcp_input.cc — TCP segments from the guest (either family), by connection state
 //
 // Theory of operation: we translate TCP rather than terminate it (passt). A guest SYN starts a
 // non-blocking connect() to the translated destination; only when the host connection is up do
@@ -10,8 +10,9 @@
 // receive buffer, and the guest retransmits the rest. Guest ACKs discard acknowledged bytes from
 // the host socket's receive queue with MSG_TRUNC (they were only peeked, tcp_output.cc). A guest
 // FIN becomes shutdown(SHUT_WR); host EOF becomes our FIN; the flow is forgotten when both FINs
-// are acknowledged. RST either way resets the other side. Forwarded ports (API) accept() on the
-// host and open toward the guest with a SYN of our own.
+// are acknowledged. RST either way resets the other side. Host socket events and forwarded
+// ports (API) are in tcp_host.cc. IPv4 and IPv6 share this machine and one table: addresses
+// are 16 bytes (addr.h), and only the ICMP error type and the header size depend on the family.
 // Not done: SACK, timestamps (not offered, so the guest does not use them), urgent data,
 // simultaneous open, TIME-WAIT (late duplicates get RST, which is harmless here).
 // RFC 9293 (TCP), RFC 7323 (window scaling), RFC 6298 (RTO, in tcp_timer.cc).
@@ -64,6 +65,8 @@ SynOpts parse_opts(std::span<const std::byte> o) noexcept {
     return r;
 }
 
+} // namespace
+
 uint32_t new_iss() noexcept {
     static uint64_t x = [] {
         uint64_t seed = 0;
@@ -90,12 +93,14 @@ int alloc(Stack& st) noexcept {
     return -1;
 }
 
+namespace {
+
 /// RST for a segment that matches no connection (RFC 9293 §3.10.7.1).
-void reset_unknown(Stack& st, const Ipv4Header& ip, const TcpHeader& h, size_t len) noexcept {
+void reset_unknown(Stack& st, const IpInfo& ip, const TcpHeader& h, size_t len) noexcept {
     if ((h.flags & tcp_rst) != 0)
         return;
     st.out.reset();
-    uint32_t src = ip.dst.host(), dst = ip.src.host();
+    const Addr &src = ip.dst, &dst = ip.src;
     if ((h.flags & tcp_ack) != 0) {
         send_segment(st, src, h.dport.host(), dst, h.sport.host(), h.ack.host(), 0, tcp_rst, 0, {});
     } else {
@@ -106,23 +111,14 @@ void reset_unknown(Stack& st, const Ipv4Header& ip, const TcpHeader& h, size_t l
     }
 }
 
-bool watch_conn(Stack& st, TcpConn& c, uint32_t idx) noexcept {
-    // MSG_PEEK from SO_PEEK_OFF: each peek continues after the bytes already sent to the guest
-    int zero = 0;
-    if (setsockopt(c.fd.get(), SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) != 0)
-        return false;
-    return watch(st, c.fd.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                 make_tag(Tag::tcp, idx));
-}
-
-void open_from_guest(Stack& st, const Ipv4Header& ip, const TcpHeader& h,
+void open_from_guest(Stack& st, const IpInfo& ip, const TcpHeader& h,
                      std::span<const std::byte> opts) noexcept {
-    uint32_t dst = ip.dst.host();
+    const Addr& dst = ip.dst;
     uint16_t dport = h.dport.host();
-    sockaddr_in to{};
+    SockAddr to;
     if (!translate_out(st, dst, dport, to)) {
         ++st.cnt.no_route;
-        icmp4::send_error(st, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, st.cur_datagram);
+        ip::send_unreach(st, ICMP_NET_UNREACH, st.cur_datagram);
         return;
     }
     int i = alloc(st);
@@ -131,9 +127,9 @@ void open_from_guest(Stack& st, const Ipv4Header& ip, const TcpHeader& h,
         reset_unknown(st, ip, h, 0);
         return;
     }
-    common::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    common::UniqueFd fd(socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     int one = 1;
-    if (!fd || !bind_outbound(st, fd.get())) {
+    if (!fd || !bind_outbound(st, fd.get(), to.family())) {
         reset_unknown(st, ip, h, 0);
         return;
     }
@@ -141,19 +137,19 @@ void open_from_guest(Stack& st, const Ipv4Header& ip, const TcpHeader& h,
     // The window we offer the guest is this buffer's free space (tcp_output.cc); the kernel
     // grows an autotuned buffer only for writers it sees blocked, which a closed window hides.
     (void)setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &tcp_sndbuf, sizeof(tcp_sndbuf));
-    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to)) != 0 &&
+    if (connect(fd.get(), to.sa(), to.len) != 0 &&
         errno != EINPROGRESS) {
         int code = connect_failure_icmp_code(errno);
         if (code < 0)
             reset_unknown(st, ip, h, 0);
         else
-            icmp4::send_error(st, ICMP_DEST_UNREACH, static_cast<uint8_t>(code), st.cur_datagram);
+            ip::send_unreach(st, static_cast<uint8_t>(code), st.cur_datagram);
         return;
     }
     TcpConn& c = st.tcp.conns[static_cast<size_t>(i)];
     c = TcpConn{};
     c.fd = std::move(fd);
-    c.gaddr = ip.src.host();
+    c.gaddr = ip.src;
     c.gport = h.sport.host();
     c.raddr = dst;
     c.rport = dport;
@@ -174,7 +170,7 @@ void open_from_guest(Stack& st, const Ipv4Header& ip, const TcpHeader& h,
         reset_unknown(st, ip, h, 0);
         return;
     }
-    st.tcp.index[TcpKey{c.gaddr, c.raddr, c.gport, c.rport}] = static_cast<uint32_t>(i);
+    st.tcp.index[FlowKey{c.gaddr, c.raddr, c.gport, c.rport}] = static_cast<uint32_t>(i);
 }
 
 /// ACK processing: discard acknowledged host bytes, update the guest's window.
@@ -259,6 +255,15 @@ void established_input(Stack& st, TcpConn& c, const TcpHeader& h,
 
 } // namespace
 
+bool watch_conn(Stack& st, TcpConn& c, uint32_t idx) noexcept {
+    // MSG_PEEK from SO_PEEK_OFF: each peek continues after the bytes already sent to the guest
+    int zero = 0;
+    if (setsockopt(c.fd.get(), SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) != 0)
+        return false;
+    return watch(st, c.fd.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                 make_tag(Tag::tcp, idx));
+}
+
 int connect_failure_icmp_code(int err) noexcept {
     switch (err) {
     case ECONNREFUSED:
@@ -272,7 +277,7 @@ int connect_failure_icmp_code(int err) noexcept {
 }
 
 void release(Stack& st, TcpConn& c) noexcept {
-    st.tcp.index.erase(TcpKey{c.gaddr, c.raddr, c.gport, c.rport});
+    st.tcp.index.erase(FlowKey{c.gaddr, c.raddr, c.gport, c.rport});
     c = TcpConn{};
 }
 
@@ -290,7 +295,7 @@ void abort_conn(Stack& st, TcpConn& c) noexcept {
 
 size_t active(const Stack& st) noexcept { return st.tcp.index.size(); }
 
-void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
+void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
     auto h = p.peek<TcpHeader>();
     size_t off = h ? size_t{static_cast<uint8_t>(h->off >> 4)} * 4 : 0;
     if (!h || off < sizeof(TcpHeader) || off > p.remaining()) {
@@ -298,14 +303,13 @@ void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
         return;
     }
     if (!st.rx_csum_trusted && // partial checksum from the guest's kernel (vnet.cc)
-        csum::finish(p.rest(), csum::pseudo4(ip.src.host(), ip.dst.host(), IPPROTO_TCP,
-                                             p.remaining())) != 0) {
+        csum::finish(p.rest(), csum::pseudo(ip.src, ip.dst, IPPROTO_TCP, p.remaining())) != 0) {
         ++st.cnt.malformed;
         return;
     }
     auto opts = p.rest().subspan(sizeof(TcpHeader), off - sizeof(TcpHeader));
     auto data = p.rest().subspan(off);
-    TcpKey key{ip.src.host(), ip.dst.host(), h->sport.host(), h->dport.host()};
+    FlowKey key{ip.src, ip.dst, h->sport.host(), h->dport.host()};
     auto it = st.tcp.index.find(key);
     if (it == st.tcp.index.end()) {
         if ((h->flags & (tcp_syn | tcp_ack | tcp_rst)) == tcp_syn)
@@ -365,114 +369,6 @@ void input(Stack& st, const Ipv4Header& ip, PacketView p) noexcept {
         return;
     case TcpState::free:
         return;
-    }
-}
-
-void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
-    if (idx >= st.tcp.conns.size())
-        return;
-    TcpConn& c = st.tcp.conns[idx];
-    c.last_ms = st.now_ms;
-    switch (c.state) {
-    case TcpState::connecting: {
-        int err = 0;
-        socklen_t l = sizeof(err);
-        if (getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &l) != 0)
-            err = errno;
-        if (err == 0 && (events & EPOLLOUT) == 0)
-            return;
-        if (err != 0) {
-            int code = connect_failure_icmp_code(err);
-            st.out.reset();
-            if (code < 0) // refused: RST, as libslirp does ("Connection refused" in the guest)
-                send_segment(st, c.raddr, c.rport, c.gaddr, c.gport, 0, c.rcv_nxt,
-                             tcp_rst | tcp_ack, 0, {});
-            else
-                icmp4::send_error(st, ICMP_DEST_UNREACH, static_cast<uint8_t>(code), c.syn_head);
-            release(st, c);
-            return;
-        }
-        c.state = TcpState::syn_rcvd;
-        emit_syn(st, c, true);
-        c.snd_nxt = c.iss + 1;
-        arm_rto(st, c);
-        return;
-    }
-    case TcpState::established:
-        if ((events & EPOLLERR) != 0) {
-            abort_conn(st, c);
-            return;
-        }
-        if ((events & EPOLLOUT) != 0 && c.want_out) {
-            c.want_out = false;
-            // A window update, then three duplicate ACKs: the guest dropped nothing, but what
-            // it sent past the short write is gone, and three dupacks make it retransmit now
-            // (RFC 5681 §3.2) instead of after its retransmission timeout.
-            for (int i = 0; i < 4; ++i) {
-                st.out.reset();
-                emit(st, c, tcp_ack, c.snd_nxt);
-            }
-        } else if ((events & EPOLLOUT) != 0 && c.wnd_watch) {
-            c.wnd_watch = false; // room again after a small window: tell the guest
-            if (host_window(c) > c.adv_wnd) {
-                st.out.reset();
-                emit(st, c, tcp_ack, c.snd_nxt);
-            }
-        }
-        if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0) {
-            c.host_data = true;
-            push(st, c);
-        }
-        if (c.state == TcpState::established && c.guest_fin && c.fin_sent &&
-            c.snd_una == c.snd_nxt)
-            release(st, c);
-        return;
-    default:
-        return; // syn_sent/syn_rcvd: host data waits until the guest side is up
-    }
-}
-
-void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
-    if (fwd_idx >= st.forwards.size() || !st.forwards[fwd_idx].fd)
-        return;
-    Forward& fw = st.forwards[fwd_idx];
-    for (int batch = 0; batch < 64; ++batch) {
-        sockaddr_in from{};
-        socklen_t l = sizeof(from);
-        common::UniqueFd fd(accept4(fw.fd.get(), reinterpret_cast<sockaddr*>(&from), &l,
-                                    SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!fd)
-            return;
-        TcpKey key{fw.guest_addr, translate_in(st, ntohl(from.sin_addr.s_addr)),
-                   static_cast<uint16_t>(fw.guest_port), ntohs(from.sin_port)};
-        int i = st.tcp.index.count(key) != 0 ? -1 : alloc(st);
-        if (i < 0) {
-            ++st.cnt.no_route;
-            continue;
-        }
-        int one = 1;
-        (void)setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        (void)setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &tcp_sndbuf, sizeof(tcp_sndbuf));
-        TcpConn& c = st.tcp.conns[static_cast<size_t>(i)];
-        c = TcpConn{};
-        c.fd = std::move(fd);
-        c.gaddr = key.gaddr;
-        c.gport = key.gport;
-        c.raddr = key.raddr;
-        c.rport = key.rport;
-        c.iss = new_iss();
-        c.snd_una = c.iss;
-        c.snd_nxt = c.iss + 1;
-        c.rcv_ws = tcp_our_wscale;
-        c.state = TcpState::syn_sent;
-        c.last_ms = st.now_ms;
-        if (!watch_conn(st, c, static_cast<uint32_t>(i))) {
-            c = TcpConn{};
-            continue;
-        }
-        st.tcp.index[key] = static_cast<uint32_t>(i);
-        emit_syn(st, c, false);
-        arm_rto(st, c);
     }
 }
 

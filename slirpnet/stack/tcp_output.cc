@@ -30,7 +30,7 @@
 
 namespace slirp::tcp {
 
-void send_segment(Stack& st, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+void send_segment(Stack& st, const Addr& src, uint16_t sport, const Addr& dst, uint16_t dport,
                   uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
                   std::span<const std::byte> options, uint16_t gso_size) noexcept {
     FrameBuf& f = st.out;
@@ -48,26 +48,27 @@ void send_segment(Stack& st, uint32_t src, uint16_t sport, uint32_t dst, uint16_
     if (!f.push(h))
         return;
     size_t len = f.size(), hlen = sizeof(TcpHeader) + options.size();
-    uint32_t pseudo = csum::pseudo4(src, dst, IPPROTO_TCP, len);
+    uint32_t pseudo = csum::pseudo(src, dst, IPPROTO_TCP, len);
+    size_t iphl = ip_header_len(src);
     Be16 c;
     if (len > hlen && st.sink.offload()) {
         // The guest's kernel takes the partial sum as CHECKSUM_PARTIAL: nothing to compute.
         c = Be16::from_host(csum::fold(pseudo));
         VirtioNetHdr v{};
         v.flags = vnet_needs_csum;
-        v.csum_start = sizeof(EthHeader) + sizeof(Ipv4Header);
+        v.csum_start = static_cast<uint16_t>(sizeof(EthHeader) + iphl);
         v.csum_offset = offsetof(TcpHeader, csum);
         if (gso_size != 0 && len - hlen > gso_size) {
-            v.gso_type = vnet_gso_tcpv4;
+            v.gso_type = src.is4() ? vnet_gso_tcpv4 : vnet_gso_tcpv6;
             v.gso_size = gso_size;
-            v.hdr_len = static_cast<uint16_t>(sizeof(EthHeader) + sizeof(Ipv4Header) + hlen);
+            v.hdr_len = static_cast<uint16_t>(sizeof(EthHeader) + iphl + hlen);
         }
         st.tx_vnet = v;
     } else {
         c = Be16::from_host(csum::finish(f.data(), pseudo));
     }
     std::memcpy(f.mutable_data().data() + offsetof(TcpHeader, csum), &c, 2);
-    ipv4::output(st, f, src, dst, IPPROTO_TCP);
+    ip::output(st, f, src, dst, IPPROTO_TCP);
 }
 
 uint32_t host_window(const TcpConn& c) noexcept {
@@ -120,7 +121,8 @@ void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq, uint16_t gso_size)
 }
 
 void emit_syn(Stack& st, TcpConn& c, bool with_ack) noexcept {
-    uint16_t mss = static_cast<uint16_t>(st.cfg.mtu - sizeof(Ipv4Header) - sizeof(TcpHeader));
+    uint16_t mss =
+        static_cast<uint16_t>(st.cfg.mtu - ip_header_len(c.gaddr) - sizeof(TcpHeader));
     std::array<std::byte, 8> opts{std::byte{2}, std::byte{4}, std::byte(mss >> 8),
                                   std::byte(mss & 0xff), std::byte{1}, std::byte{3},
                                   std::byte{3}, std::byte{c.rcv_ws}};
@@ -143,7 +145,7 @@ void arm_rto(Stack& st, TcpConn& c) noexcept {
 }
 
 size_t seg_size(const Stack& st, const TcpConn& c) noexcept {
-    size_t mss = std::min<size_t>(c.mss, st.cfg.mtu - sizeof(Ipv4Header) - sizeof(TcpHeader));
+    size_t mss = std::min<size_t>(c.mss, st.cfg.mtu - ip_header_len(c.gaddr) - sizeof(TcpHeader));
     return std::max<size_t>(mss, 1);
 }
 
@@ -151,9 +153,10 @@ size_t frame_payload(const Stack& st, const TcpConn& c) noexcept {
     size_t mss = seg_size(st, c);
     if (!st.sink.offload())
         return mss;
-    // The IPv4 total length bounds a super-frame; whole segments only, so the guest sees
-    // exactly the segments it would have had without offload.
-    size_t cap = 0xffff - sizeof(Ipv4Header) - sizeof(TcpHeader);
+    // The IP length field bounds a super-frame (IPv4's counts its header, IPv6's does not);
+    // whole segments only, so the guest sees exactly the segments it would have had without
+    // offload.
+    size_t cap = 0xffff - (c.gaddr.is4() ? sizeof(Ipv4Header) : 0) - sizeof(TcpHeader);
     return std::max<size_t>(cap / mss, 1) * mss;
 }
 

@@ -3,7 +3,8 @@
 //
 // Theory of operation: with IFF_VNET_HDR and TUNSETOFFLOAD(CSUM|TSO4|TSO6) (tap.cc) every frame
 // on the tap carries a struct virtio_net_hdr. The guest kernel then hands us TCP segments of up
-// to 64 KiB whatever its MTU (gso_type TCPV4: it would have cut them into gso_size pieces), and
+// to 64 KiB whatever its MTU (gso_type TCPV4/TCPV6: it would have cut them into gso_size
+// pieces), and
 // leaves TCP/UDP checksums partial (flags NEEDS_CSUM: the field holds only the pseudo-header sum,
 // csum_start/csum_offset say where the sum starts and goes). Guest memory is as trusted as ours,
 // so a partial TCP checksum is not completed, only marked trusted (st.rx_csum_trusted), as the
@@ -38,20 +39,28 @@ void store16(std::span<std::byte> b, size_t off, uint16_t host) noexcept {
     std::memcpy(b.data() + off, &v, 2);
 }
 
-/// The L4 protocol and its offset in an IPv4 Ethernet frame; 0 if not IPv4.
+/// The L4 protocol and its offset in an IPv4 or IPv6 Ethernet frame (IPv6: right after the
+/// fixed header, as the kernel's GSO frames come); proto 0 if neither.
 struct L4 {
     uint8_t proto = 0;
     size_t off = 0;
+    bool v6 = false;
 };
 L4 l4_of(std::span<const std::byte> frame) noexcept {
     PacketView p(frame);
     auto eth = p.pull<EthHeader>();
+    if (eth && eth->type.host() == ETHERTYPE_IPV6) {
+        auto ip6 = p.peek<Ipv6Header>();
+        if (!ip6 || (ip6->ver_tc_flow.host() >> 28) != 6)
+            return {};
+        return {ip6->next, sizeof(EthHeader) + sizeof(Ipv6Header), true};
+    }
     if (!eth || eth->type.host() != ETHERTYPE_IP)
         return {};
     auto ip = p.peek<Ipv4Header>();
     if (!ip || (ip->ver_ihl >> 4) != 4)
         return {};
-    return {ip->proto, sizeof(EthHeader) + size_t{ip->ver_ihl & 0x0fu} * 4};
+    return {ip->proto, sizeof(EthHeader) + size_t{ip->ver_ihl & 0x0fu} * 4, false};
 }
 
 } // namespace
@@ -109,33 +118,41 @@ bool segment(std::span<const std::byte> frame, const VirtioNetHdr& h, FrameSink&
         out.send(f);
         return true;
     }
-    if (type != vnet_gso_tcpv4 || h.gso_size == 0)
+    if ((type != vnet_gso_tcpv4 && type != vnet_gso_tcpv6) || h.gso_size == 0)
         return false;
     L4 l4 = l4_of(frame);
-    if (l4.proto != IPPROTO_TCP || l4.off + sizeof(TcpHeader) > frame.size())
+    if (l4.proto != IPPROTO_TCP || l4.v6 != (type == vnet_gso_tcpv6) ||
+        l4.off + sizeof(TcpHeader) > frame.size())
         return false;
     PacketView p(frame.subspan(l4.off));
     auto tcp = p.peek<TcpHeader>();
     size_t hl = l4.off + size_t{static_cast<uint8_t>(tcp->off >> 4)} * 4;
-    auto ip = PacketView(frame.subspan(sizeof(EthHeader))).peek<Ipv4Header>();
-    if (hl > frame.size() || hl < l4.off + sizeof(TcpHeader) ||
-        ip->total_len.host() + sizeof(EthHeader) != frame.size())
+    size_t ip_off = sizeof(EthHeader), ihl = l4.off - ip_off;
+    auto ipv = PacketView(frame.subspan(ip_off));
+    auto ip = ipv.peek<Ipv4Header>();
+    auto ip6 = ipv.peek<Ipv6Header>();
+    size_t ip_len = l4.v6 ? sizeof(Ipv6Header) + ip6->payload_len.host() : ip->total_len.host();
+    if (hl > frame.size() || hl < l4.off + sizeof(TcpHeader) || ip_len + ip_off != frame.size())
         return false;
     auto payload = frame.subspan(hl);
     uint32_t seq = tcp->seq.host();
-    uint16_t id = ip->id.host();
-    size_t ip_off = sizeof(EthHeader), ihl = l4.off - ip_off;
+    uint16_t id = l4.v6 ? 0 : ip->id.host();
     for (size_t off = 0; off < payload.size(); off += h.gso_size) {
         size_t n = std::min<size_t>(h.gso_size, payload.size() - off);
         bool last = off + n == payload.size();
         std::memcpy(seg.data(), frame.data(), hl);
         std::memcpy(seg.data() + hl, payload.data() + off, n);
         std::span<std::byte> f(seg.data(), hl + n);
-        store16(f, ip_off + offsetof(Ipv4Header, total_len),
-                static_cast<uint16_t>(hl + n - ip_off));
-        store16(f, ip_off + offsetof(Ipv4Header, id), id++);
-        store16(f, ip_off + offsetof(Ipv4Header, csum), 0);
-        store16(f, ip_off + offsetof(Ipv4Header, csum), csum::finish(f.subspan(ip_off, ihl)));
+        if (l4.v6) {
+            store16(f, ip_off + offsetof(Ipv6Header, payload_len),
+                    static_cast<uint16_t>(hl + n - l4.off));
+        } else {
+            store16(f, ip_off + offsetof(Ipv4Header, total_len),
+                    static_cast<uint16_t>(hl + n - ip_off));
+            store16(f, ip_off + offsetof(Ipv4Header, id), id++);
+            store16(f, ip_off + offsetof(Ipv4Header, csum), 0);
+            store16(f, ip_off + offsetof(Ipv4Header, csum), csum::finish(f.subspan(ip_off, ihl)));
+        }
         Be32 s = Be32::from_host(seq + static_cast<uint32_t>(off));
         std::memcpy(f.data() + l4.off + offsetof(TcpHeader, seq), &s, 4);
         uint8_t flags = tcp->flags;
@@ -143,10 +160,11 @@ bool segment(std::span<const std::byte> frame, const VirtioNetHdr& h, FrameSink&
             flags = static_cast<uint8_t>(flags & ~(tcp_fin | tcp_psh));
         std::memcpy(f.data() + l4.off + offsetof(TcpHeader, flags), &flags, 1);
         store16(f, l4.off + offsetof(TcpHeader, csum), 0);
-        uint32_t src = ip->src.host(), dst = ip->dst.host();
         auto l4span = f.subspan(l4.off);
-        store16(f, l4.off + offsetof(TcpHeader, csum),
-                csum::finish(l4span, csum::pseudo4(src, dst, IPPROTO_TCP, l4span.size())));
+        uint32_t pseudo = l4.v6 ? csum::pseudo6(ip6->src, ip6->dst, IPPROTO_TCP, l4span.size())
+                                : csum::pseudo4(ip->src.host(), ip->dst.host(), IPPROTO_TCP,
+                                                l4span.size());
+        store16(f, l4.off + offsetof(TcpHeader, csum), csum::finish(l4span, pseudo));
         out.send(f);
     }
     return true;

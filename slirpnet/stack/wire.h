@@ -67,6 +67,31 @@ struct Ipv4Header {
 };
 static_assert(sizeof(Ipv4Header) == 20);
 
+struct Ipv6Header {
+    Be32 ver_tc_flow; // version 6 in the top nibble
+    Be16 payload_len;
+    uint8_t next;
+    uint8_t hop_limit;
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+static_assert(sizeof(Ipv6Header) == 40);
+
+/// Hop-by-hop, routing and destination options headers start so (RFC 8200 §4.3-4.6).
+struct Ipv6ExtHeader {
+    uint8_t next;
+    uint8_t len8; // in 8-octet units, not counting the first 8
+};
+
+/// ICMPv6 header; the last 4 bytes are type-specific (RFC 4443 §2.1).
+struct Icmp6Header {
+    uint8_t type;
+    uint8_t code;
+    Be16 csum;
+    Be32 data;
+};
+static_assert(sizeof(Icmp6Header) == 8);
+
 struct UdpHeader {
     Be16 sport;
     Be16 dport;

@@ -26,3 +26,30 @@ teardown() { teardown_pids; }
     assert_contains "$output" "1 received"
     assert_contains "$output" "host-hello"
 }
+
+# rlk_ipv6 ROOTLESSKIT PORT: that rootlesskit with --net=slirp4netns --ipv6 and $SLIRP4NETNS; the
+# command waits for SLAAC, then talks to a host ::1 server through fd00::2.
+rlk_ipv6() {
+    timeout 40 "$1" --net=slirp4netns --slirp4netns-binary="$SLIRP4NETNS" --ipv6 \
+        --state-dir="$BATS_TEST_TMPDIR/state.$RANDOM" \
+        sh -c 'i=0; until ip -6 addr show dev tap0 | grep "inet6 fd00::" | grep -qv tentative; do
+                   i=$((i+1)); [ $i -lt 150 ] || { ip -6 addr; exit 1; }; sleep 0.1
+               done
+               ip -6 addr show dev tap0; ip -6 route
+               socat -t 3 - TCP6:[fd00::2]:'"$2"' </dev/null' 3>&-
+}
+
+@test "rootlesskit (Debian's and ours) --net=slirp4netns --ipv6 gets working IPv6" {
+    local port; port=$(free_port)
+    bg socat TCP6-LISTEN:$port,bind=[::1],reuseaddr,fork SYSTEM:'echo host6-hello'
+    wait_until 5 sh -c "ss -Htln 'sport = :$port' | grep -q ."
+    local rlk
+    for rlk in "$ORIG_ROOTLESSKIT" "$BUILD_DIR/rootlesskit/rootlesskit"; do
+        [ -x "$rlk" ] || continue
+        run rlk_ipv6 "$rlk" "$port"
+        [ "$status" -eq 0 ] || { echo "$rlk: $output" >&2; return 1; }
+        assert_contains "$output" "inet6 fd00::"
+        assert_contains "$output" "default via fe80::2"
+        assert_contains "$output" "host6-hello"
+    done
+}

@@ -48,7 +48,7 @@ in_fake_host() {
         ip link set lo up
         if [ "$REWRITE" = 1 ]; then printf "nameserver 127.0.0.9\n"; else printf "$live"; fi >"$T/resolv.conf"
         mount --bind "$T/resolv.conf" /etc/resolv.conf
-        socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"echo dns-udp-answer" & u=$!
+        socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"head -c1 >/dev/null; echo dns-udp-answer" & u=$!
         socat TCP4-LISTEN:53,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo dns-tcp-answer" & t=$!
         unshare --net sleep 60 & g=$!
         sleep 0.2

@@ -231,16 +231,19 @@ TEST_CASE("Deprecated and experimental options print upstream's warnings", "[sli
     REQUIRE(ob.warnings.size() == 1);
     CHECK(ob.warnings[0] == "WARNING: Support for --outbound-addr is experimental");
     CHECK(parse({"--disable-dns", "1", "t"}).disable_dns);
+    Options o6 = parse({"-6", "--outbound-addr6=::1", "1", "t"});
+    CHECK(o6.enable_ipv6);
+    CHECK(o6.outbound_addr6 == "::1");
+    REQUIRE(o6.warnings.size() == 2);
+    CHECK(o6.warnings[0] == "WARNING: Support for IPv6 is experimental");
+    CHECK(o6.warnings[1] == "WARNING: Support for --outbound-addr6 is experimental");
+    CHECK(parse({"--enable-ipv6", "1", "t"}).enable_ipv6);
 }
 
 TEST_CASE("Unimplemented options are refused by name, never ignored", "[slirpnet][cli]") {
-    CHECK(fail({"-6", "1", "t"}).msg == "--enable-ipv6 is not supported by slirpnet yet");
-    CHECK(fail({"--enable-ipv6", "1", "t"}).msg == "--enable-ipv6 is not supported by slirpnet yet");
-    CHECK(fail({"--outbound-addr6=::1", "1", "t"}).msg ==
-          "--outbound-addr6 is not supported by slirpnet yet");
     CHECK(fail({"--target-type=bess", "/tmp/s"}).msg ==
           "--target-type=bess is not supported by slirpnet yet");
-    CHECK_FALSE(fail({"-6", "1", "t"}).usage);
+    CHECK_FALSE(fail({"--target-type=bess", "/tmp/s"}).usage);
 }
 
 TEST_CASE("--enable-sandbox, --create-sandbox and --enable-seccomp are accepted",

@@ -128,11 +128,152 @@ inline std::optional<Parsed> parse_ip(const Bytes& f) {
     return r;
 }
 
+// ---- Both families (IPv4 kept as ::ffff:a.b.c.d in Addr) ----
+
+inline const Addr guest6 = [] {
+    Addr a = v6_addr(0xfd, 0x00, 0);
+    const uint8_t iid[8] = {0x0c, 0xd4, 0x18, 0xff, 0xfe, 0xd9, 0x38, 0xfb}; // EUI-64 of guest_mac
+    std::memcpy(a.b.data() + 8, iid, 8);
+    return a;
+}();
+inline const Addr guest6_ll = [] {
+    Addr a = guest6;
+    a.b[0] = 0xfe;
+    a.b[1] = 0x80;
+    return a;
+}();
+
+/// The guest's address and the gateway's, per family (the parameter of family-generic cases).
+struct Family {
+    bool v6 = false;
+    Addr guest() const { return v6 ? guest6 : Addr::of4(guest_ip); }
+    Addr gw() const { return v6 ? v6_addr(0xfd, 0x00, 2) : Addr::of4(0x0a000202); }
+    Addr dns() const { return v6 ? v6_addr(0xfd, 0x00, 3) : Addr::of4(0x0a000203); }
+    int af() const { return v6 ? AF_INET6 : AF_INET; }
+    const char* name() const { return v6 ? "IPv6" : "IPv4"; }
+};
+
+/// Binds `fd` (of `af`) to the loopback address of its family on an ephemeral port.
+inline uint16_t bind_loopback_af(int fd, int af) {
+    if (af == AF_INET)
+        return bind_loopback(fd);
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+        return 0;
+    socklen_t l = sizeof(a);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l) != 0)
+        return 0;
+    return ntohs(a.sin6_port);
+}
+
+/// An IPv6 frame around `l4` (`ext`: extension headers put between, raw). Destination MAC
+/// 33:33:… for multicast, else the router's.
+inline Bytes ipv6_frame(const Addr& src, const Addr& dst, uint8_t next, const Bytes& l4,
+                        uint8_t hop = 64, const Bytes& ext = {}, uint8_t first_next = 0) {
+    common::Mac m{0x52, 0x56, 0, 0, 0, 2};
+    if (dst.is_multicast6())
+        m = common::Mac{0x33, 0x33, dst.b[12], dst.b[13], dst.b[14], dst.b[15]};
+    Bytes b = eth(ETHERTYPE_IPV6, &m);
+    Ipv6Header ip{};
+    ip.ver_tc_flow = Be32::from_host(uint32_t{6} << 28);
+    ip.payload_len = Be16::from_host(static_cast<uint16_t>(ext.size() + l4.size()));
+    ip.next = ext.empty() ? next : first_next;
+    ip.hop_limit = hop;
+    std::memcpy(ip.src, src.b.data(), 16);
+    std::memcpy(ip.dst, dst.b.data(), 16);
+    put(b, ip);
+    b.insert(b.end(), ext.begin(), ext.end());
+    b.insert(b.end(), l4.begin(), l4.end());
+    return b;
+}
+
+/// A frame of the family of `src` around `l4`.
+inline Bytes ip_frame(const Addr& src, const Addr& dst, uint8_t proto, const Bytes& l4) {
+    if (src.is4())
+        return ipv4_frame(src.v4(), dst.v4(), proto, l4);
+    return ipv6_frame(src, dst, proto, l4);
+}
+
+/// Sets the transport checksum at `off` of `l4` for either family (ICMPv4: no pseudo-header).
+inline void set_l4_csum(Bytes& l4, size_t off, const Addr& src, const Addr& dst, uint8_t proto) {
+    l4[off] = l4[off + 1] = std::byte{0};
+    uint32_t ps = proto == IPPROTO_ICMP ? 0 : csum::pseudo(src, dst, proto, l4.size());
+    uint16_t c = csum::finish(l4, ps);
+    if (c == 0 && proto == IPPROTO_UDP)
+        c = 0xffff;
+    Be16 cb = Be16::from_host(c);
+    std::memcpy(l4.data() + off, &cb, 2);
+}
+
+inline Bytes udp_seg_any(const Addr& src, const Addr& dst, uint16_t sport, uint16_t dport,
+                         const Bytes& payload) {
+    UdpHeader h{};
+    h.sport = Be16::from_host(sport);
+    h.dport = Be16::from_host(dport);
+    h.len = Be16::from_host(static_cast<uint16_t>(8 + payload.size()));
+    Bytes b;
+    put(b, h);
+    b.insert(b.end(), payload.begin(), payload.end());
+    set_l4_csum(b, 6, src, dst, IPPROTO_UDP);
+    return b;
+}
+
+/// A parsed frame of either family sent to the guest.
+struct ParsedAny {
+    EthHeader eth{};
+    Addr src, dst;
+    uint8_t proto = 0;
+    uint8_t ttl = 0;
+    PacketView l4;
+    /// True when the transport checksum (with the pseudo-header where the protocol has one) holds.
+    bool csum_ok() const {
+        uint32_t ps = proto == IPPROTO_ICMP ? 0 : csum::pseudo(src, dst, proto, l4.remaining());
+        return csum::finish(l4.rest(), ps) == 0;
+    }
+};
+inline std::optional<ParsedAny> parse_any(const Bytes& f) {
+    PacketView p(f);
+    ParsedAny r;
+    auto e = p.pull<EthHeader>();
+    if (!e)
+        return std::nullopt;
+    r.eth = *e;
+    if (e->type.host() == ETHERTYPE_IP) {
+        auto ip = p.pull<Ipv4Header>();
+        if (!ip)
+            return std::nullopt;
+        r.src = Addr::of4(ip->src.host());
+        r.dst = Addr::of4(ip->dst.host());
+        r.proto = ip->proto;
+        r.ttl = ip->ttl;
+    } else if (e->type.host() == ETHERTYPE_IPV6) {
+        auto ip = p.pull<Ipv6Header>();
+        if (!ip || p.remaining() != ip->payload_len.host())
+            return std::nullopt;
+        r.src = Addr::of6(ip->src);
+        r.dst = Addr::of6(ip->dst);
+        r.proto = ip->next;
+        r.ttl = ip->hop_limit;
+    } else {
+        return std::nullopt;
+    }
+    r.l4 = PacketView(p.rest());
+    return r;
+}
+
 /// A Stack with the default 10.0.2.0/24 plan that never reads the host's resolv.conf.
 struct TestStack {
     CaptureSink sink;
     Stack st;
     explicit TestStack(Config c = Config::from_cidr(0x0a000200, 24)) : st(with_no_resolv(c), sink) {}
+    /// The default plan with --enable-ipv6 (for family-generic cases: `v6` turns it on).
+    static Config with_v6(bool v6 = true) {
+        Config c = Config::from_cidr(0x0a000200, 24);
+        c.ipv6 = v6;
+        return c;
+    }
     static Config with_no_resolv(Config c) {
         c.resolv_conf = nullptr;
         return c;
