@@ -20,6 +20,7 @@
 #include "rootlesskit/port/relay_internal.h"
 
 #include <cerrno>
+#include <csignal>
 #include <future>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -226,6 +227,12 @@ void Relay::run_timers() noexcept {
 }
 
 void Relay::run() noexcept {
+    // splice() into a socket whose peer is gone raises SIGPIPE at this thread: keep it pending
+    // (a thread-directed signal that nobody waits for) instead of letting it kill the process.
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
     epoll_event evs[max_events];
     while (!stopping_) {
         int n = epoll_wait(epfd_.get(), evs, max_events, next_timeout());
