@@ -5,7 +5,8 @@
 // this inside the child's namespaces for each published port. It asks RootlessKit's API
 // ($ROOTLESSKIT_STATE_DIR/api.sock) to forward hostIP:hostPort from the host to the same port
 // on the namespace's loopback (or the network driver's child IP when the port driver refuses
-// loopback), then runs the real `docker-proxy` there (listening on that address, fd 3 passed
+// loopback; with the builtin driver, the container's own address, so that it sees the client's
+// address), then runs the real `docker-proxy` there (listening on that address, fd 3 passed
 // on so it reports "0\n" to dockerd). SIGINT or SIGTERM (or the real proxy ending) removes the
 // port again. Errors go to fd 3 as "1\n<error>" and to stderr, exit status 1; flag errors exit 2
 // and -h exits 0, as Go's flag package does. Without a port driver the real docker-proxy is
@@ -115,15 +116,27 @@ int run(const Args& a) {
     for (const auto& p : (*pd).value("protos", nlohmann::json::array()))
         supported = supported || (p.is_string() && p.get<std::string>() == proto);
     std::string child_ip = is_ipv6(a.host_ip) ? "::1" : "127.0.0.1";
-    if ((*pd).value("disallowLoopbackChildIP", false) && info.contains("networkDriver"))
+    bool disallow_loopback = (*pd).value("disallowLoopbackChildIP", false);
+    if (disallow_loopback && info.contains("networkDriver"))
         child_ip = info["networkDriver"].value("childIP", child_ip);
+    // Where RootlessKit delivers: upstream sends everything to the real proxy (child_ip:hostPort),
+    // which connects to the container from the bridge address. A driver that may dial any
+    // address (builtin) is pointed at the container itself, so that it sees the client's
+    // address (--source-ip-transparent); the real proxy still serves the port in the namespace.
+    std::string deliver_ip = child_ip;
+    long long deliver_port = a.host_port;
+    if (!disallow_loopback && !a.container_ip.empty() && a.container_port > 0) {
+        deliver_ip = a.container_ip;
+        deliver_port = a.container_port;
+    }
     int id = 0;
     if (!supported) {
         log_line("protocol \"" + proto + "\" is not supported by the RootlessKit port driver \"" +
                  driver + "\", ignoring request for \"" + a.host_ip + ":" +
                  std::to_string(a.host_port) + "\"");
     } else {
-        ctl::HttpReply r = ctl::api_call(sock, "POST", "/v1/ports", port_request(a, proto, child_ip));
+        ctl::HttpReply r = ctl::api_call(sock, "POST", "/v1/ports",
+                                         port_request(a, proto, deliver_ip, deliver_port));
         if (r.status != 201)
             throw std::runtime_error("error while calling PortManager.AddPort(): " +
                                      ctl::reply_error(r));
@@ -241,13 +254,14 @@ std::string api_proto(const std::string& proto, const std::string& host_ip) {
     return proto + (is_ipv6(host_ip) ? "6" : "4");
 }
 
-std::string port_request(const Args& a, const std::string& proto, const std::string& child_ip) {
+std::string port_request(const Args& a, const std::string& proto, const std::string& child_ip,
+                         long long child_port) {
     nlohmann::ordered_json j;
     j["proto"] = proto;
     if (!a.host_ip.empty())
         j["parentIP"] = a.host_ip;
     j["parentPort"] = a.host_port;
-    j["childPort"] = a.host_port;
+    j["childPort"] = child_port;
     j["childIP"] = child_ip;
     return j.dump();
 }

@@ -24,7 +24,8 @@ Args parse_args(const std::vector<std::string>& argv);
 std::string api_proto(const std::string& proto, const std::string& host_ip);
 
 /// The POST /v1/ports body: {"proto","parentIP","parentPort","childPort","childIP"}.
-std::string port_request(const Args& a, const std::string& proto, const std::string& child_ip);
+std::string port_request(const Args& a, const std::string& proto, const std::string& child_ip,
+                         long long child_port);
 
 /// The whole program (fd 3 = docker's signal-parent pipe); returns the exit code.
 int main(int argc, char** argv);

@@ -136,7 +136,7 @@ BuiltinPortDriver::BuiltinPortDriver(pid_t child, const std::string& netns_path,
         limits.max_conns = max_conns_for(rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX : rl.rlim_cur);
     NetnsDialer* d = dialer_.get();
     relay_ = std::make_unique<Relay>([d](const DialRequest& r) { return d->dial(r); },
-                                     [d](const DialRequest& r) { d->forget_udp_rule(r); }, limits);
+                                     [d](const DialRequest& r) { d->forget_rule(r); }, limits);
 }
 
 BuiltinPortDriver::~BuiltinPortDriver() {

@@ -31,7 +31,7 @@
 namespace rlk::port {
 namespace {
 
-enum class Op : uint8_t { dial = 1, forget_udp_rule = 2 };
+enum class Op : uint8_t { dial = 1, forget_rule = 2 };
 
 struct Wire {
     Op op;
@@ -43,34 +43,51 @@ struct WireReply {
     uint8_t transparent;
 };
 
+// Whether `addr` is an address of this netns (a bind to it with port 0 works).
+bool is_local(const sockaddr_storage& addr) {
+    common::UniqueFd s(socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_storage a = addr;
+    reinterpret_cast<sockaddr_in*>(&a)->sin_port = 0; // same offset in sockaddr_in6
+    return s && bind(s.get(), reinterpret_cast<const sockaddr*>(&a), sockaddr_len(a)) == 0;
+}
+
+uint16_t port_of(const sockaddr_storage& ss) {
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+}
+
+uint8_t ipproto_of(const DialRequest& r) {
+    return r.udp ? IPPROTO_UDP : IPPROTO_TCP;
+}
+
+// Makes `fd` a transparent socket bound to the client; `mark`: also SO_MARK (TCP to a local
+// server, whose accepted socket inherits it). False if the kernel refused any step.
+bool make_transparent(int fd, const DialRequest& r, bool mark) {
+    int one = 1;
+    uint32_t m = transparent_mark;
+    bool v6 = r.target.ss_family == AF_INET6;
+    return setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, &one,
+                      sizeof one) == 0 &&
+           (!mark || setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof m) == 0) &&
+           bind(fd, reinterpret_cast<const sockaddr*>(&r.source), sockaddr_len(r.source)) == 0;
+}
+
 // A plain or transparent socket with connect() started. Returns the fd or -errno.
-int open_socket(const DialRequest& r, bool transparent, bool& used_transparent) {
-    used_transparent = false;
+int open_socket(const DialRequest& r, bool transparent, Dialed& out) {
     int type = (r.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
     common::UniqueFd fd(socket(r.target.ss_family, type, 0));
     if (!fd)
         return -errno;
     if (transparent && r.source.ss_family == r.target.ss_family) {
-        int one = 1;
-        uint32_t mark = transparent_mark;
-        bool v6 = r.target.ss_family == AF_INET6;
-        if (setsockopt(fd.get(), v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
-                       &one, sizeof one) == 0 &&
-            setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &mark, sizeof mark) == 0 &&
-            bind(fd.get(), reinterpret_cast<const sockaddr*>(&r.source), sockaddr_len(r.source)) ==
-                0) {
-            used_transparent = true;
+        // TCP to a local server: the mark (O(1), no rule). Otherwise a rule per flow.
+        bool by_mark = !r.udp && is_local(r.target);
+        bool ok = (by_mark || r.allow_rule) && make_transparent(fd.get(), r, by_mark);
+        if (ok && !by_mark)
+            ok = flow_rule(true, ipproto_of(r), r.source, port_of(r.target), transparent_table) == 0;
+        if (ok) {
+            out.transparent = true;
+            out.rule = !by_mark;
         } else {
             fd = common::UniqueFd(socket(r.target.ss_family, type, 0)); // start over, plain
-            if (!fd)
-                return -errno;
-        }
-    }
-    if (used_transparent && r.udp) {
-        uint16_t server_port = ntohs(reinterpret_cast<const sockaddr_in*>(&r.target)->sin_port);
-        if (udp_flow_rule(true, r.source, server_port, transparent_table) != 0) {
-            used_transparent = false;
-            fd = common::UniqueFd(socket(r.target.ss_family, type, 0));
             if (!fd)
                 return -errno;
         }
@@ -78,7 +95,7 @@ int open_socket(const DialRequest& r, bool transparent, bool& used_transparent) 
     // A transparent UDP socket stays unconnected: a server on a wildcard address answers from
     // the address its route picks (for our local route, the client's own), not the one we
     // sent to, and a connected socket would not take that reply.
-    if (used_transparent && r.udp)
+    if (out.transparent && r.udp)
         return fd.release();
     if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&r.target), sockaddr_len(r.target)) !=
             0 &&
@@ -99,14 +116,14 @@ int open_socket(const DialRequest& r, bool transparent, bool& used_transparent) 
             continue;
         if (n != static_cast<ssize_t>(sizeof w))
             _exit(0);
-        if (w.op == Op::forget_udp_rule) {
-            uint16_t port = ntohs(reinterpret_cast<const sockaddr_in*>(&w.req.target)->sin_port);
-            (void)udp_flow_rule(false, w.req.source, port, transparent_table);
+        if (w.op == Op::forget_rule) {
+            (void)flow_rule(false, ipproto_of(w.req), w.req.source, port_of(w.req.target),
+                            transparent_table);
             continue; // no reply
         }
-        bool used = false;
-        int fd = open_socket(w.req, transparent && w.req.transparent, used);
-        WireReply rep{fd < 0 ? -fd : 0, static_cast<uint8_t>(used)};
+        Dialed d;
+        int fd = open_socket(w.req, transparent && w.req.transparent, d);
+        WireReply rep{fd < 0 ? -fd : 0, static_cast<uint8_t>(d.transparent | (d.rule << 1))};
         std::span<const std::byte> payload(reinterpret_cast<const std::byte*>(&rep), sizeof rep);
         if (fd < 0) {
             (void)send(sock, &rep, sizeof rep, MSG_NOSIGNAL);
@@ -222,7 +239,7 @@ common::Result<Dialed> NetnsDialer::dial(const DialRequest& req) noexcept {
     std::span<std::byte> buf(reinterpret_cast<std::byte*>(&rep), sizeof rep);
     common::Result<common::UniqueFd> r = common::recv_fd(sock_.get(), buf, &len);
     if (r)
-        return Dialed{std::move(*r), rep.transparent != 0};
+        return Dialed{std::move(*r), (rep.transparent & 1) != 0, (rep.transparent & 2) != 0};
     if (len == sizeof rep && rep.err != 0)
         return common::Errno{rep.err};
     if (r.error().value == EMSGSIZE) // the fd arrived but we had no slot for it
@@ -230,9 +247,9 @@ common::Result<Dialed> NetnsDialer::dial(const DialRequest& req) noexcept {
     return common::Errno{EPIPE};
 }
 
-void NetnsDialer::forget_udp_rule(const DialRequest& req) noexcept {
+void NetnsDialer::forget_rule(const DialRequest& req) noexcept {
     std::lock_guard<std::mutex> lock(mu_);
-    Wire w{Op::forget_udp_rule, req};
+    Wire w{Op::forget_rule, req};
     (void)send(sock_.get(), &w, sizeof w, MSG_NOSIGNAL);
 }
 

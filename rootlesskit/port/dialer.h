@@ -18,7 +18,8 @@ inline constexpr uint32_t transparent_table = 100;
 /// One request to the helper. `source` is the client's address (family AF_UNSPEC: none).
 struct DialRequest {
     bool udp = false;
-    bool transparent = false; ///< bind to `source` with IP_TRANSPARENT (and, for UDP, a rule)
+    bool transparent = false; ///< bind to `source` with IP_TRANSPARENT
+    bool allow_rule = false;  ///< a per-flow routing rule may be added (UDP, non-local TCP)
     sockaddr_storage target{};
     sockaddr_storage source{};
 };
@@ -28,6 +29,7 @@ struct DialRequest {
 struct Dialed {
     common::UniqueFd fd;
     bool transparent = false; ///< the socket is bound to the client's address
+    bool rule = false;        ///< a per-flow rule was added: forget_rule() when the flow ends
 };
 
 /// Forked before the parent starts any thread; joins the child's user and network namespaces and
@@ -45,8 +47,8 @@ public:
 
     /// A socket in the namespace: errno of socket()/connect() on failure. Thread-safe.
     common::Result<Dialed> dial(const DialRequest& req) noexcept;
-    /// Drops the routing rule a transparent UDP dial of `req` added. Thread-safe.
-    void forget_udp_rule(const DialRequest& req) noexcept;
+    /// Drops the routing rule a transparent dial of `req` added. Thread-safe.
+    void forget_rule(const DialRequest& req) noexcept;
     /// Whether the transparency routing is in place (false: dials are never transparent).
     bool transparent_ready() const noexcept { return transparent_ready_; }
     /// Why the routing could not be set up (an errno), or 0.

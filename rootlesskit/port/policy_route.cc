@@ -9,7 +9,10 @@
 // `fwmark lookup T` rule sends everything so marked to a table whose only route is
 // `local default dev lo`. UDP servers answer from an unconnected socket that carries no mark,
 // so each transparent UDP flow gets its own rule, matched on the full 4-tuple minus the server
-// address (FRA_IP_PROTO and port ranges, Linux 4.17+), removed when the flow ends.
+// address (FRA_IP_PROTO and port ranges, Linux 4.17+), removed when the flow ends. The same
+// per-flow rule serves TCP to a server that is not local (a container behind a bridge): its
+// SYN must not carry the mark, or the mark rule would deliver it locally, and its replies are
+// forwarded packets that no mark follows.
 
 #include "rootlesskit/port/policy_route.h"
 
@@ -133,8 +136,8 @@ int setup_transparent_routing(uint32_t mark, uint32_t table) noexcept {
     return 0;
 }
 
-int udp_flow_rule(bool add, const sockaddr_storage& client, uint16_t server_port,
-                  uint32_t table) noexcept {
+int flow_rule(bool add, uint8_t ipproto, const sockaddr_storage& client, uint16_t server_port,
+              uint32_t table) noexcept {
     NlMsg m(add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE : 0);
     fib_rule_hdr h{};
     h.family = static_cast<unsigned char>(client.ss_family);
@@ -158,8 +161,7 @@ int udp_flow_rule(bool add, const sockaddr_storage& client, uint16_t server_port
     }
     m.attr(FRA_PRIORITY, rule_priority);
     m.attr(FRA_TABLE, table);
-    uint8_t proto = IPPROTO_UDP;
-    m.attr(FRA_IP_PROTO, proto);
+    m.attr(FRA_IP_PROTO, ipproto);
     m.attr(FRA_SPORT_RANGE, sport);
     m.attr(FRA_DPORT_RANGE, dport);
     int e = m.send();

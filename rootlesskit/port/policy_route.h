@@ -12,9 +12,10 @@ namespace rlk::port {
 /// (EEXIST counts as success).
 int setup_transparent_routing(uint32_t mark, uint32_t table) noexcept;
 
-/// Adds or deletes `to CLIENT ipproto udp sport SERVER_PORT dport CLIENT_PORT lookup T`: the
-/// server's replies to one transparent UDP flow stay local. Returns 0 or an errno.
-int udp_flow_rule(bool add, const sockaddr_storage& client, uint16_t server_port,
-                  uint32_t table) noexcept;
+/// Adds or deletes `to CLIENT ipproto PROTO sport SERVER_PORT dport CLIENT_PORT lookup T`: the
+/// server's replies to one transparent flow stay local (UDP; TCP to a server that is not local,
+/// such as a container behind a bridge). Returns 0 or an errno.
+int flow_rule(bool add, uint8_t ipproto, const sockaddr_storage& client, uint16_t server_port,
+              uint32_t table) noexcept;
 
 } // namespace rlk::port

@@ -325,6 +325,7 @@ void Relay::start_conn(Port& p, common::UniqueFd client, const sockaddr_storage&
     unmap_v4(req.source);
     req.transparent = req.transparent && !is_loopback(req.source) &&
                       req.source.ss_family == req.target.ss_family;
+    req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
     common::Result<Dialed> d = dial_(req);
     if (!d) {
         ++stats_.dial_failed;
@@ -337,6 +338,10 @@ void Relay::start_conn(Port& p, common::UniqueFd client, const sockaddr_storage&
     conn.port = &p;
     conn.client = std::move(client);
     conn.inner = std::move(d->fd);
+    conn.req = req;
+    conn.rule = d->rule;
+    if (conn.rule)
+        ++transparent_rules_;
     p.conns[&conn] = std::move(c);
     ++conns_;
     if (!open_half(conn.up) || !open_half(conn.down) ||
@@ -385,6 +390,10 @@ void Relay::close_conn(Conn& c) noexcept {
     if (c.timer_armed) {
         timers_.erase(c.timer);
         c.timer_armed = false;
+    }
+    if (c.rule) {
+        forget_(c.req);
+        --transparent_rules_;
     }
     c.client.reset(); // closing the fds takes them out of epoll
     c.inner.reset();

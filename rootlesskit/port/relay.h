@@ -25,7 +25,7 @@ namespace rlk::port {
 struct RelayLimits {
     size_t max_conns = 4096;             ///< TCP connections; more are accepted and closed at once
     size_t max_udp_flows = 4096;         ///< UDP client addresses; datagrams of more are dropped
-    size_t max_transparent_udp = 256;    ///< flows that get a policy rule; more go non-transparent
+    size_t max_transparent_rules = 256;  ///< flows that get a policy rule; more go non-transparent
     uint64_t dial_timeout_ms = 10000;    ///< connect() into the namespace
     uint64_t udp_idle_ms = 90000;        ///< upstream's UDPConnTrackTimeout
     uint64_t backoff_min_ms = 10;        ///< first pause of a listener after EMFILE/ENFILE/ENOMEM
@@ -119,7 +119,7 @@ private:
     std::vector<std::unique_ptr<Conn>> graveyard_; ///< freed after the current event batch
     std::vector<std::unique_ptr<Flow>> flow_graveyard_;
     std::vector<std::unique_ptr<Port>> port_graveyard_;
-    size_t conns_ = 0, flows_ = 0, transparent_udp_ = 0;
+    size_t conns_ = 0, flows_ = 0, transparent_rules_ = 0;
     uint64_t next_sweep_ = 0;
     std::unique_ptr<Tag> wake_tag_;
     std::array<char, 65536> dgram_{}; ///< one UDP datagram at a time

@@ -44,6 +44,8 @@ struct Relay::Conn {
     std::multimap<uint64_t, Tag*>::iterator timer;
     bool timer_armed = false;
     bool dialing = true;
+    bool rule = false; ///< a routing rule to drop when the connection ends
+    DialRequest req;   ///< what was dialled (for the rule)
     bool dead = false;
 };
 
@@ -53,6 +55,7 @@ struct Relay::Flow {
     sockaddr_storage client{}; ///< as the listener saw it (what replies are sent to)
     DialRequest req;           ///< what was dialled (to drop its rule)
     bool transparent = false;
+    bool rule = false; ///< a routing rule to drop when the flow ends
     uint64_t last = 0;
     FlowKey key;
     Tag tag{Tag::flow, this};

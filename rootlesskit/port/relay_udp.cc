@@ -6,7 +6,7 @@
 // go out on it, datagrams on it go back to the client from the listener. A flow ends after
 // `udp_idle_ms` without traffic either way (upstream: 90 s), swept once a second. Limits: at
 // `max_udp_flows` a new client's datagrams are dropped and counted; only
-// `max_transparent_udp` flows keep the client's source IP (each costs a routing rule, and
+// `max_transparent_rules` flows (with TCP to non-local servers) keep the client's source IP (each costs a routing rule, and
 // the kernel walks rules linearly), the rest are relayed from the namespace's own address.
 // ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream does. One shared
 // datagram buffer; nothing is allocated per datagram.
@@ -46,9 +46,9 @@ void Relay::on_udp_listener(Port& p) noexcept {
             DialRequest req = p.target;
             req.source = from;
             unmap_v4(req.source);
-            req.transparent = req.transparent && transparent_udp_ < limits_.max_transparent_udp &&
-                              !is_loopback(req.source) &&
+            req.transparent = req.transparent && !is_loopback(req.source) &&
                               req.source.ss_family == req.target.ss_family;
+            req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
             common::Result<Dialed> d = dial_(req);
             if (!d) {
                 ++stats_.dial_failed;
@@ -61,16 +61,17 @@ void Relay::on_udp_listener(Port& p) noexcept {
             f->client = from;
             f->req = req;
             f->transparent = d->transparent;
+            f->rule = d->rule;
             f->key = key;
             if (!watch(f->inner.get(), EPOLLIN, &f->tag)) {
-                if (f->transparent)
+                if (f->rule)
                     forget_(req);
                 continue;
             }
-            if (f->transparent) {
-                ++transparent_udp_;
+            if (f->rule)
+                ++transparent_rules_;
+            if (f->transparent)
                 ++stats_.transparent;
-            }
             if (flows_++ == 0)
                 next_sweep_ = now_ms() + sweep_every_ms;
             p.flows.emplace(key, std::move(owned));
@@ -104,9 +105,9 @@ void Relay::close_flow(Flow& f) noexcept {
         return;
     f.dead = true;
     f.inner.reset();
-    if (f.transparent) {
+    if (f.rule) {
         forget_(f.req);
-        --transparent_udp_;
+        --transparent_rules_;
     }
     --flows_;
     auto it = f.port->flows.find(f.key);

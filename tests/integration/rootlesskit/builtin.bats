@@ -196,7 +196,7 @@ print("eof" if c.recv(1) == b"" else "data")' "$port" "$BATS_TEST_TMPDIR/up"
     local dp=$SPAWNED_PID
     wait_until 20 tcp_ask 127.0.0.1 "$port"
     run ctl list-ports --json
-    assert_contains "$output" "\"proto\":\"tcp4\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$port,\"childPort\":$port,\"childIP\":\"127.0.0.1\""
+    assert_contains "$output" "\"proto\":\"tcp4\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$port,\"childPort\":8000,\"childIP\":\"127.0.0.1\""
     run tcp_ask 127.0.0.1 "$port"
     assert_contains "$output" "peer="
     assert_equal "$(head -c1 "$BATS_TEST_TMPDIR/fd3")" 0
