@@ -130,10 +130,24 @@ int run(const Args& a) {
         deliver_port = a.container_port;
     }
     int id = 0;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, nullptr);
     if (!supported) {
+        // upstream #250: report success to dockerd without proxying (e.g. tcp6 with the
+        // slirp4netns driver), and wait to be stopped
         log_line("protocol \"" + proto + "\" is not supported by the RootlessKit port driver \"" +
                  driver + "\", ignoring request for \"" + a.host_ip + ":" +
                  std::to_string(a.host_port) + "\"");
+        (void)!write(3, "0\n", 2);
+        for (;;) {
+            int sig = sigwaitinfo(&set, nullptr);
+            if (sig == SIGINT || sig == SIGTERM)
+                return 0;
+        }
     } else {
         ctl::HttpReply r = ctl::api_call(sock, "POST", "/v1/ports",
                                          port_request(a, proto, deliver_ip, deliver_port));
@@ -153,12 +167,6 @@ int run(const Args& a) {
             log_line(std::string("error while calling PortManager.RemovePort(): ") + e.what());
         }
     };
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &set, nullptr);
     std::vector<std::string> argv = real_argv(a, child_ip);
     std::string path;
     try {
