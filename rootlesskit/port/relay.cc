@@ -60,7 +60,8 @@ FlowKey FlowKey::of(const sockaddr_storage& ss) noexcept {
 }
 
 Relay::Relay(DialFn dial, ForgetFn forget, RelayLimits limits)
-    : dial_(std::move(dial)), forget_(std::move(forget)), limits_(limits) {
+    : dial_(std::move(dial)), forget_(std::move(forget)), limits_(limits),
+      udp_(std::make_unique<UdpBatch>()) {
     epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
     wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!epfd_ || !wake_fd_)

@@ -83,6 +83,7 @@ public:
     struct Conn;
     struct Flow;
     struct Tag;
+    struct UdpBatch;
 
 private:
     void run() noexcept;
@@ -122,7 +123,8 @@ private:
     size_t conns_ = 0, flows_ = 0, transparent_rules_ = 0;
     uint64_t next_sweep_ = 0;
     std::unique_ptr<Tag> wake_tag_;
-    std::array<char, 65536> dgram_{}; ///< one UDP datagram at a time
+    std::unique_ptr<UdpBatch> udp_; ///< recvmmsg/sendmmsg arrays and buffers, allocated once
+    Flow* udp_flow_for(Port& p, const sockaddr_storage& from) noexcept;
     std::thread thread_;
 };
 

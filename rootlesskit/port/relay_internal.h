@@ -7,6 +7,8 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <vector>
 
 namespace rlk::port {
 
@@ -77,6 +79,31 @@ struct Relay::Port {
     Port(int i, bool u, const RelayLimits& l)
         : id(i), udp(u), tag{u ? Tag::udp_listener : Tag::tcp_listener, this},
           backoff(l.backoff_min_ms, l.backoff_max_ms) {}
+};
+
+/// Datagrams per recvmmsg()/sendmmsg(); each slot holds the largest datagram.
+inline constexpr unsigned udp_batch = 16;
+inline constexpr size_t dgram_max = 65536;
+
+/// The UDP batch arrays and buffers: allocated once per relay, never per datagram.
+struct Relay::UdpBatch {
+    std::vector<char> buf = std::vector<char>(udp_batch * dgram_max);
+    mmsghdr in[udp_batch];
+    iovec in_iov[udp_batch];
+    sockaddr_storage from[udp_batch];
+    mmsghdr out[udp_batch];
+    iovec out_iov[udp_batch];
+    /// Points every receive slot at its buffer and address again.
+    void arm() noexcept {
+        for (unsigned i = 0; i < udp_batch; ++i) {
+            in_iov[i] = {buf.data() + i * dgram_max, dgram_max};
+            in[i].msg_hdr = msghdr{};
+            in[i].msg_hdr.msg_iov = &in_iov[i];
+            in[i].msg_hdr.msg_iovlen = 1;
+            in[i].msg_hdr.msg_name = &from[i];
+            in[i].msg_hdr.msg_namelen = sizeof from[i];
+        }
+    }
 };
 
 } // namespace rlk::port

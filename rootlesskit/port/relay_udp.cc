@@ -8,8 +8,9 @@
 // `max_udp_flows` a new client's datagrams are dropped and counted; only
 // `max_transparent_rules` flows (with TCP to non-local servers) keep the client's source IP (each costs a routing rule, and
 // the kernel walks rules linearly), the rest are relayed from the namespace's own address.
-// ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream does. One shared
-// datagram buffer; nothing is allocated per datagram.
+// ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream does. Datagrams move
+// in batches (recvmmsg, then one sendmmsg per run of one client's datagrams) through buffers
+// allocated once per relay; nothing is allocated per datagram.
 
 #include "rootlesskit/port/relay.h"
 
@@ -17,6 +18,7 @@
 
 #include <cerrno>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 namespace rlk::port {
 namespace {
@@ -24,79 +26,110 @@ constexpr int datagrams_per_wake = 64; // fairness between sockets
 constexpr uint64_t sweep_every_ms = 1000;
 } // namespace
 
+Relay::Flow* Relay::udp_flow_for(Port& p, const sockaddr_storage& from) noexcept {
+    FlowKey key = FlowKey::of(from);
+    auto it = p.flows.find(key);
+    if (it != p.flows.end())
+        return it->second.get();
+    if (flows_ >= limits_.max_udp_flows) {
+        ++stats_.udp_dropped;
+        return nullptr;
+    }
+    DialRequest req = p.target;
+    req.source = from;
+    unmap_v4(req.source);
+    req.transparent = req.transparent && !is_loopback(req.source) &&
+                      req.source.ss_family == req.target.ss_family;
+    req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
+    common::Result<Dialed> d = dial_(req);
+    if (!d) {
+        ++stats_.dial_failed;
+        return nullptr;
+    }
+    auto owned = std::make_unique<Flow>();
+    Flow* f = owned.get();
+    f->port = &p;
+    f->inner = std::move(d->fd);
+    f->client = from;
+    f->req = req;
+    f->transparent = d->transparent;
+    f->rule = d->rule;
+    f->key = key;
+    if (!watch(f->inner.get(), EPOLLIN, &f->tag)) {
+        if (f->rule)
+            forget_(req);
+        return nullptr;
+    }
+    if (f->rule)
+        ++transparent_rules_;
+    if (f->transparent)
+        ++stats_.transparent;
+    if (flows_++ == 0)
+        next_sweep_ = now_ms() + sweep_every_ms;
+    p.flows.emplace(key, std::move(owned));
+    return f;
+}
+
 void Relay::on_udp_listener(Port& p) noexcept {
-    for (int i = 0; i < datagrams_per_wake; ++i) {
-        sockaddr_storage from{};
-        socklen_t len = sizeof from;
-        ssize_t n = recvfrom(p.listener.get(), dgram_.data(), dgram_.size(), MSG_DONTWAIT,
-                             reinterpret_cast<sockaddr*>(&from), &len);
-        if (n < 0) {
-            if (errno == EINTR || errno == ECONNREFUSED)
-                continue;
+    UdpBatch& b = *udp_;
+    for (int round = 0; round < datagrams_per_wake / static_cast<int>(udp_batch); ++round) {
+        b.arm();
+        int n = recvmmsg(p.listener.get(), b.in, udp_batch, MSG_DONTWAIT, nullptr);
+        if (n <= 0)
             return; // EAGAIN, or an error the next datagram will not have
+        uint64_t now = now_ms();
+        // send runs of datagrams of one client with one sendmmsg()
+        for (int i = 0; i < n;) {
+            Flow* f = udp_flow_for(p, b.from[i]);
+            int j = i + 1;
+            while (j < n && FlowKey::of(b.from[j]) == FlowKey::of(b.from[i]))
+                ++j;
+            if (f) {
+                f->last = now;
+                for (int k = i; k < j; ++k) {
+                    mmsghdr& o = b.out[k - i];
+                    b.out_iov[k - i] = {b.in_iov[k].iov_base, b.in[k].msg_len};
+                    o.msg_hdr = msghdr{};
+                    o.msg_hdr.msg_iov = &b.out_iov[k - i];
+                    o.msg_hdr.msg_iovlen = 1;
+                    if (f->transparent) { // unconnected: address each datagram
+                        o.msg_hdr.msg_name = &f->req.target;
+                        o.msg_hdr.msg_namelen = sockaddr_len(f->req.target);
+                    }
+                }
+                (void)sendmmsg(f->inner.get(), b.out, static_cast<unsigned>(j - i), MSG_DONTWAIT);
+            }
+            i = j;
         }
-        FlowKey key = FlowKey::of(from);
-        auto it = p.flows.find(key);
-        Flow* f = it == p.flows.end() ? nullptr : it->second.get();
-        if (!f) {
-            if (flows_ >= limits_.max_udp_flows) {
-                ++stats_.udp_dropped;
-                continue;
-            }
-            DialRequest req = p.target;
-            req.source = from;
-            unmap_v4(req.source);
-            req.transparent = req.transparent && !is_loopback(req.source) &&
-                              req.source.ss_family == req.target.ss_family;
-            req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
-            common::Result<Dialed> d = dial_(req);
-            if (!d) {
-                ++stats_.dial_failed;
-                continue;
-            }
-            auto owned = std::make_unique<Flow>();
-            f = owned.get();
-            f->port = &p;
-            f->inner = std::move(d->fd);
-            f->client = from;
-            f->req = req;
-            f->transparent = d->transparent;
-            f->rule = d->rule;
-            f->key = key;
-            if (!watch(f->inner.get(), EPOLLIN, &f->tag)) {
-                if (f->rule)
-                    forget_(req);
-                continue;
-            }
-            if (f->rule)
-                ++transparent_rules_;
-            if (f->transparent)
-                ++stats_.transparent;
-            if (flows_++ == 0)
-                next_sweep_ = now_ms() + sweep_every_ms;
-            p.flows.emplace(key, std::move(owned));
-        }
-        f->last = now_ms();
-        if (f->transparent)
-            (void)sendto(f->inner.get(), dgram_.data(), static_cast<size_t>(n), MSG_DONTWAIT,
-                         reinterpret_cast<const sockaddr*>(&f->req.target),
-                         sockaddr_len(f->req.target));
-        else
-            (void)send(f->inner.get(), dgram_.data(), static_cast<size_t>(n), MSG_DONTWAIT);
+        if (n < static_cast<int>(udp_batch))
+            return;
     }
 }
 
 void Relay::on_udp_flow(Flow& f) noexcept {
-    for (int i = 0; i < datagrams_per_wake; ++i) {
-        ssize_t n = recv(f.inner.get(), dgram_.data(), dgram_.size(), MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR || errno == ECONNREFUSED)
-                continue;
+    UdpBatch& b = *udp_;
+    for (int round = 0; round < datagrams_per_wake / static_cast<int>(udp_batch); ++round) {
+        b.arm();
+        for (unsigned i = 0; i < udp_batch; ++i)
+            b.in[i].msg_hdr.msg_name = nullptr;
+        int n = recvmmsg(f.inner.get(), b.in, udp_batch, MSG_DONTWAIT, nullptr);
+        if (n < 0 && (errno == EINTR || errno == ECONNREFUSED))
+            continue; // nothing listening yet: ignored, as upstream
+        if (n <= 0)
             return;
-        }
         f.last = now_ms();
-        (void)sendto(f.port->listener.get(), dgram_.data(), static_cast<size_t>(n), MSG_DONTWAIT,
-                     reinterpret_cast<const sockaddr*>(&f.client), sockaddr_len(f.client));
+        for (int k = 0; k < n; ++k) {
+            mmsghdr& o = b.out[k];
+            b.out_iov[k] = {b.in_iov[k].iov_base, b.in[k].msg_len};
+            o.msg_hdr = msghdr{};
+            o.msg_hdr.msg_iov = &b.out_iov[k];
+            o.msg_hdr.msg_iovlen = 1;
+            o.msg_hdr.msg_name = &f.client;
+            o.msg_hdr.msg_namelen = sockaddr_len(f.client);
+        }
+        (void)sendmmsg(f.port->listener.get(), b.out, static_cast<unsigned>(n), MSG_DONTWAIT);
+        if (n < static_cast<int>(udp_batch))
+            return;
     }
 }
 

@@ -41,9 +41,15 @@ PumpResult pump(int src, int dst, SpliceHalf& h) noexcept {
         }
         if (h.src_eof)
             break;
-        ssize_t n = splice(src, nullptr, h.pipe_w.get(), nullptr, splice_chunk, flags);
+        ssize_t n = splice(src, nullptr, h.pipe_w.get(), nullptr, h.chunk, flags);
         if (n > 0) {
             h.pending = static_cast<size_t>(n);
+            if (static_cast<size_t>(n) == h.chunk && !h.grown) { // a bulk flow: a bigger pipe
+                h.grown = true;
+                int sz = fcntl(h.pipe_w.get(), F_SETPIPE_SZ, bulk_pipe_size);
+                if (sz > 0)
+                    h.chunk = static_cast<size_t>(sz);
+            }
             continue;
         }
         if (n == 0) {

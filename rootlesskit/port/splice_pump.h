@@ -8,8 +8,11 @@
 
 namespace rlk::port {
 
-/// Bytes moved per splice() call (the default pipe holds 64 KiB).
+/// Bytes moved per splice() call into a new pipe (the default pipe holds 64 KiB).
 inline constexpr size_t splice_chunk = 65536;
+/// A direction that fills its pipe gets one this big (fewer syscalls for bulk transfers;
+/// the unprivileged maximum, fs.pipe-max-size, is 1 MiB by default). Small flows keep 64 KiB.
+inline constexpr int bulk_pipe_size = 1 << 20;
 
 /// State of one direction: its pipe, what sits in it, and whether the source ended.
 struct SpliceHalf {
@@ -17,6 +20,8 @@ struct SpliceHalf {
     size_t pending = 0;    ///< bytes in the pipe not yet written to the destination
     bool src_eof = false;  ///< the source said end of stream
     bool dst_shut = false; ///< we passed the end on with shutdown(SHUT_WR)
+    bool grown = false;    ///< the pipe was offered bulk_pipe_size (once)
+    size_t chunk = splice_chunk; ///< what one splice() may move into the pipe
 };
 
 enum class PumpResult {
