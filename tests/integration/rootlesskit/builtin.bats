@@ -215,3 +215,16 @@ print("eof" if c.recv(1) == b"" else "data")' "$port" "$BATS_TEST_TMPDIR/up"
     assert_contains "$output" '$ROOTLESSKIT_STATE_DIR needs to be set'
     assert_equal "$(cat "$BATS_TEST_TMPDIR/fd3")" "$(printf '1\n$ROOTLESSKIT_STATE_DIR needs to be set')"
 }
+
+@test "builtin with --detach-netns: TCP and UDP reach servers in the detached namespace" {
+    skip_if_original "$ROOTLESSKIT" "v2-only: --detach-netns"
+    local t u; t=$(free_port); u=$(free_port)
+    start_builtin --detach-netns -p "127.0.0.1:$t:8000/tcp" -p "127.0.0.1:$u:8001/udp" \
+        sh -c "nsenter -n\$ROOTLESSKIT_STATE_DIR/netns python3 '$HERE/netserver.py' peer tcp 127.0.0.1 8000 &
+               exec nsenter -n\$ROOTLESSKIT_STATE_DIR/netns python3 '$HERE/netserver.py' echo udp 127.0.0.1 8001"
+    wait_until 20 tcp_ask 127.0.0.1 "$t"
+    run tcp_ask 127.0.0.1 "$t"
+    assert_equal "$output" "peer=127.0.0.1"
+    run udp_ask 127.0.0.1 "$u" detached
+    assert_equal "$output" detached
+}
