@@ -26,8 +26,16 @@ trap cleanup EXIT
 # start BINARY DRIVER: rootlesskit with an iperf3 server (5201), a line server (8000) and a hold
 # server (8001) in the namespace, ports published on 127.0.0.1 at P, P+1, P+2 (tcp) and P (udp).
 start() {
+    local try
+    for try in 1 2 3; do # a random port may be taken: try another
+        start_once "$@" && return 0
+        stop
+    done
+    echo "rootlesskit did not start:" >&2; cat "$tmp/rk.log" >&2; exit 1
+}
+start_once() {
     local bin=$1 driver=$2
-    P=$((20000 + RANDOM % 20000))
+    P=$((10000 + RANDOM % 20000))
     rm -rf "$tmp/st"
     "$bin" --state-dir="$tmp/st" --net=slirp4netns --slirp4netns-binary="$S4N" --mtu=65520 \
         --disable-host-loopback --port-driver="$driver" \
@@ -41,6 +49,7 @@ while True:
     c, _ = s.accept(); c.sendall(b\"x\\n\"); c.close()'" >"$tmp/rk.log" 2>&1 &
     pid=$!
     for _ in $(seq 200); do [ -S "$tmp/st/api.sock" ] && break; sleep 0.05; done
+    [ -S "$tmp/st/api.sock" ] || return 1
     sleep 1
 }
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; }
