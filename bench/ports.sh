@@ -72,10 +72,13 @@ rss() { python3 - "$((P + 2))" "$pid" "$S4N" <<'PY'
 import os, socket, sys, time
 port, pid, s4n = int(sys.argv[1]), int(sys.argv[2]), os.path.basename(sys.argv[3])
 conns = []
-for _ in range(1000):
-    c = socket.create_connection(("127.0.0.1", port)); c.sendall(b"x"); conns.append(c)
-for c in conns:
-    c.recv(1)
+try:
+    for _ in range(1000):
+        c = socket.create_connection(("127.0.0.1", port), 10); c.sendall(b"x"); conns.append(c)
+    for c in conns:
+        c.recv(1)
+except OSError:
+    print("err"); sys.exit(0)
 time.sleep(1)
 def rss_kb(p):
     for l in open("/proc/%d/status" % p):
