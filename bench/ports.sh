@@ -38,7 +38,7 @@ start_once() {
     P=$((10000 + RANDOM % 20000))
     rm -rf "$tmp/st"
     "$bin" --state-dir="$tmp/st" --net=slirp4netns --slirp4netns-binary="$S4N" --mtu=65520 \
-        --disable-host-loopback --port-driver="$driver" \
+        --disable-host-loopback --port-driver="$driver" --pidns \
         -p "127.0.0.1:$P:5201/tcp" -p "127.0.0.1:$P:5201/udp" \
         -p "127.0.0.1:$((P + 1)):8000/tcp" -p "127.0.0.1:$((P + 2)):8001/tcp" \
         sh -c "iperf3 -s -D -p 5201 >/dev/null; exec python3 '$here/tests/integration/rootlesskit/netserver.py' echo tcp 0.0.0.0 8001 & exec python3 -c '

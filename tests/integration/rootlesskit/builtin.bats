@@ -19,7 +19,8 @@ ctl() { "$ROOTLESSCTL" --socket "$RK_STATE/api.sock" "$@"; }
 
 # start_builtin ARGS... -- CMD...: rootlesskit with slirp4netns and the builtin port driver.
 start_builtin() {
-    start_rk --net=slirp4netns --slirp4netns-binary="$S4N" --disable-host-loopback --port-driver=builtin "$@"
+    # --pidns: every server the command starts ends with it
+    start_rk --pidns --net=slirp4netns --slirp4netns-binary="$S4N" --disable-host-loopback --port-driver=builtin "$@"
 }
 
 # udp_ask HOST PORT TEXT: one datagram, prints the answer (empty after 3 s without one).
