@@ -37,6 +37,7 @@ void check_host_like(const Options& o, const std::optional<Cidr>& cidr,
 
 void check_slirp4netns(const Options& o, const CheckEnv& env, NetPlan& plan) {
     plan.binary = env.look_path(o.slirp4netns_binary);
+    plan.argv0 = o.slirp4netns_binary;
     Slirp4netnsFeatures f = env.slirp4netns_features(plan.binary);
     if (!f.netns_type)
         fail("slirp4netns seems older than v0.4.0");
@@ -149,6 +150,7 @@ NetPlan check_network(const Options& o, const CheckEnv& env, std::vector<std::st
         warnings.push_back("\"pasta\" network driver is experimental. Needs very recent version of "
                            "pasta (see docs/network.md).");
         plan.binary = env.look_path(o.pasta_binary);
+        plan.argv0 = o.pasta_binary;
         if (o.port_driver != "none" && o.port_driver != "implicit")
             fail("network \"pasta\" requires port driver \"none\" or \"implicit\"");
         plan.mtu = o.mtu == 0 ? 65520 : o.mtu;

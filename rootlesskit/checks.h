@@ -45,6 +45,7 @@ struct NetPlan {
     Cidr cidr;          ///< 10.0.2.0/24 unless --cidr
     std::string ifname; ///< resolved ("tap0"), empty for host and none
     std::string binary; ///< resolved driver binary
+    std::string argv0;  ///< the name as given: the helper's argv[0] (Go's exec.Command keeps it)
     bool disable_host_loopback = false;
     bool ipv6 = false;
     bool detach = false;

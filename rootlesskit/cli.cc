@@ -129,6 +129,7 @@ const std::vector<Flag>& flags() {
         {"copy-up-mode", nullptr, Kind::string, [](Options& o, const std::string& v) { o.copy_up_mode = v; }},
         {"port-driver", nullptr, Kind::string, [](Options& o, const std::string& v) { o.port_driver = v; }},
         {"publish", "p", Kind::slice, [](Options& o, const std::string& v) { o.publish.push_back(v); }},
+        {"source-ip-transparent", nullptr, Kind::boolean, [](Options& o, const std::string& v) { o.source_ip_transparent = v == "1"; }},
         {"pidns", nullptr, Kind::boolean, [](Options& o, const std::string& v) { o.pidns = v == "1"; }},
         {"cgroupns", nullptr, Kind::boolean, [](Options& o, const std::string& v) { o.cgroupns = v == "1"; }},
         {"utsns", nullptr, Kind::boolean, [](Options& o, const std::string& v) { o.utsns = v == "1"; }},

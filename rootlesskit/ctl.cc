@@ -266,6 +266,11 @@ int cmd_ports(const Global& g, const std::string& name, const std::vector<std::s
 
 } // namespace
 
+HttpReply api_call(const std::string& sock, const std::string& method, const std::string& path,
+                   const std::string& body) {
+    return call(sock, method, path, body);
+}
+
 std::string format_info(const nlohmann::ordered_json& j) {
     auto list = [](const nlohmann::ordered_json& a) {
         std::string s = "[";

@@ -28,6 +28,10 @@ struct HttpReply {
 /// Parses a complete HTTP/1.1 response (Content-Length or read-until-close). Throws on garbage.
 HttpReply parse_reply(const std::string& raw);
 
+/// One request on the API socket `sock` (Connection: close). Throws with Go's dial wording.
+HttpReply api_call(const std::string& sock, const std::string& method, const std::string& path,
+                   const std::string& body = "");
+
 /// The client error for a non-2xx reply: the server's {"message"} or the raw body.
 std::string reply_error(const HttpReply& r);
 

@@ -44,6 +44,7 @@ std::string str_default(const std::string& v) {
 
 std::vector<HelpFlag> help_flags(const std::string& lxc) {
     const std::string f = " (default: false)";
+    const std::string t = " (default: true)";
     // Declaration order of upstream's app.Flags (v2.3); help and version are appended to Misc.
     // clang-format off
     return {
@@ -67,6 +68,7 @@ std::vector<HelpFlag> help_flags(const std::string& lxc) {
         {"Mount", "--copy-up-mode value", "copy-up mode [tmpfs+symlink]" + str_default("tmpfs+symlink")},
         {"Port", "--port-driver value", "port driver for non-host network. [none, implicit (for pasta), builtin, slirp4netns]" + str_default("none")},
         {"Port", "--publish value, -p value", "publish ports. e.g. \"127.0.0.1:8080:80/tcp\""},
+        {"Port", "--source-ip-transparent", "enable source IP transparency for the builtin port driver (TCP and UDP)" + t},
         {"Process", "--pidns", "create a PID namespace" + f},
         {"Process", "--cgroupns", "create a cgroup namespace" + f},
         {"Process", "--utsns", "create a UTS namespace" + f},

@@ -42,6 +42,7 @@ struct Options {
     // Port
     std::string port_driver = "none";
     std::vector<std::string> publish;
+    bool source_ip_transparent = true; ///< v3: builtin driver keeps the client address
     // Process
     bool pidns = false;
     bool cgroupns = false;

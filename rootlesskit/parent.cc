@@ -272,8 +272,10 @@ int run_parent(const Options& opts) {
     std::shared_ptr<port::PortDriver> ports;
     if (o.port_driver == "slirp4netns")
         ports = std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip);
-    else if (o.port_driver == "builtin") // before any thread: it forks its helper
-        ports = std::make_shared<port::BuiltinPortDriver>(child, detached);
+    else if (o.port_driver == "builtin") { // before any thread: it forks its helper
+        (void)port::raise_nofile_limit(); // as Go does at start; the child keeps its own limit
+        ports = std::make_shared<port::BuiltinPortDriver>(child, detached, o.source_ip_transparent);
+    }
     for (const port::PortSpec& spec : publish) {
         try {
             (void)ports->add(spec);

@@ -21,7 +21,7 @@ namespace rlk::net {
 std::vector<std::string> pasta_argv(const NetPlan& plan, pid_t pid,
                                     const std::string& detached_netns, bool implicit_ports,
                                     bool host_lo_to_ns_lo) {
-    std::vector<std::string> a{plan.binary,
+    std::vector<std::string> a{plan.argv0.empty() ? plan.binary : plan.argv0,
                                "--stderr",
                                "--ns-ifname=" + plan.ifname,
                                "--mtu=" + std::to_string(plan.mtu),

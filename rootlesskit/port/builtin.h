@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-// builtin.h — --port-driver=builtin (TCP): host listeners relaying into the child's netns
+// builtin.h — --port-driver=builtin: host listeners relayed into the child's netns
 #pragma once
 
-#include "common/unique_fd.h"
+#include "rootlesskit/port/dialer.h"
 #include "rootlesskit/port/driver.h"
+#include "rootlesskit/port/relay.h"
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <sys/types.h>
-#include <thread>
 
 namespace rlk::port {
 
 class BuiltinPortDriver final : public PortDriver {
 public:
-    /// Starts the helper that opens connections inside the child's network namespace
-    /// (`netns_path`, or the child's own when empty). Call before any thread exists.
-    BuiltinPortDriver(pid_t child, const std::string& netns_path);
+    /// Starts the helper that opens sockets inside the child's network namespace
+    /// (`netns_path`, or the child's own when empty) and the relay thread. Call before any
+    /// other thread exists (it forks). `source_ip_transparent`: keep clients' addresses.
+    BuiltinPortDriver(pid_t child, const std::string& netns_path, bool source_ip_transparent);
     ~BuiltinPortDriver() override;
     nlohmann::ordered_json info() const override;
     PortStatus add(const PortSpec& spec) override;
@@ -26,18 +27,26 @@ public:
     void remove(int id) override;
 
 private:
-    struct Forward;
-    common::UniqueFd dial(const std::string& proto, const std::string& ip, long long port);
-    std::mutex mu_;        ///< guards ports_ and next_id_; taken before helper_mu_
-    std::mutex helper_mu_; ///< one request at a time on helper_
-    common::UniqueFd helper_;
-    pid_t helper_pid_ = -1;
+    std::mutex mu_; ///< guards ports_ and next_id_
+    bool transparent_;
+    std::unique_ptr<NetnsDialer> dialer_;
+    std::unique_ptr<Relay> relay_; ///< declared after dialer_: stops before it
     int next_id_ = 1;
-    std::map<int, std::unique_ptr<Forward>> ports_;
+    std::map<int, PortStatus> ports_;
 };
 
 /// The address a forward dials inside the namespace (childIP, the loopback parent IP, or
 /// 127.0.0.1 / ::1). Exposed for tests.
 std::string dial_target(const PortSpec& spec);
+
+/// The socket a spec listens on, bound (and listening for TCP), non-blocking; throws with
+/// Go's "listen tcp 127.0.0.1:8080: bind: address already in use" wording.
+common::UniqueFd open_listener(const PortSpec& spec);
+
+/// Connections the relay takes for a given fd limit (each costs two sockets and two pipes).
+size_t max_conns_for(size_t nofile) noexcept;
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit, as Go programs do at start; returns it.
+size_t raise_nofile_limit() noexcept;
 
 } // namespace rlk::port

@@ -152,3 +152,15 @@ setup() {
     run curl -s "http://rootlesskit/v1/info" --unix-socket "$RK_STATE/api.sock"
     assert_contains "$output" '"networkDriver":{"driver":"pasta","dns":["10.0.2.3"],"childIP":"10.0.2.100"}}'
 }
+
+@test "slirp4netns is started with argv[0] as given (found by name in PATH), as Go's exec.Command does" {
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    ln -s "$S4N" "$BATS_TEST_TMPDIR/bin/slirp4netns"
+    PATH="$BATS_TEST_TMPDIR/bin:$PATH" start_rk --net=slirp4netns --disable-host-loopback sleep infinity
+    local p args found=
+    for p in $(pgrep -P "$RK_PID"); do
+        args=$(tr '\0' ' ' <"/proc/$p/cmdline")
+        case "$args" in slirp4netns\ --mtu\ 65520\ *) found=$args ;; esac
+    done
+    [ -n "$found" ] || { echo "children of $RK_PID:"; ps -o pid=,args= --ppid "$RK_PID"; return 1; } >&2
+}

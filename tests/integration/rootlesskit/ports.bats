@@ -133,12 +133,3 @@ ctl() { "$ROOTLESSCTL" --socket "$RK_STATE/api.sock" "$@"; }
     start_rk --net=none --port-driver=builtin -p "127.0.0.1:$port:8000/tcp" python3 -m http.server --bind 127.0.0.1 8000
     wait_until 20 curl -sf -o /dev/null "http://127.0.0.1:$port/"
 }
-
-@test "--port-driver=builtin: UDP is refused with a clear message (ours: TCP only)" {
-    is_original "$ROOTLESSKIT" && skip "ours only: the original forwards UDP"
-    local port; port=$(free_port)
-    start_http_rk 8000 --port-driver=builtin
-    run ctl add-ports "127.0.0.1:$port:53/udp"
-    [ "$status" -eq 1 ]
-    assert_equal "$output" "error: unsupported port protocol udp"
-}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// relay_udp.cc — UDP forwarding in the relay loop: one flow per client address
+//
+// Theory of operation (libnetwork's UDP proxy, which upstream uses): each client address
+// gets a UDP socket connected to the server inside the namespace; datagrams from the client
+// go out on it, datagrams on it go back to the client from the listener. A flow ends after
+// `udp_idle_ms` without traffic either way (upstream: 90 s), swept once a second. Limits: at
+// `max_udp_flows` a new client's datagrams are dropped and counted; only
+// `max_transparent_rules` flows (with TCP to non-local servers) keep the client's source IP (each costs a routing rule, and
+// the kernel walks rules linearly), the rest are relayed from the namespace's own address.
+// ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream does. Datagrams move
+// in batches (recvmmsg, then one sendmmsg per run of one client's datagrams) through buffers
+// allocated once per relay; nothing is allocated per datagram.
+
+#include "rootlesskit/port/relay.h"
+
+#include "rootlesskit/port/relay_internal.h"
+
+#include <cerrno>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+namespace rlk::port {
+namespace {
+constexpr int datagrams_per_wake = 64; // fairness between sockets
+constexpr uint64_t sweep_every_ms = 1000;
+} // namespace
+
+Relay::Flow* Relay::udp_flow_for(Port& p, const sockaddr_storage& from) noexcept {
+    FlowKey key = FlowKey::of(from);
+    auto it = p.flows.find(key);
+    if (it != p.flows.end())
+        return it->second.get();
+    if (flows_ >= limits_.max_udp_flows) {
+        ++stats_.udp_dropped;
+        return nullptr;
+    }
+    DialRequest req = p.target;
+    req.source = from;
+    unmap_v4(req.source);
+    req.transparent = req.transparent && !is_loopback(req.source) &&
+                      req.source.ss_family == req.target.ss_family;
+    req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
+    common::Result<Dialed> d = dial_(req);
+    if (!d) {
+        ++stats_.dial_failed;
+        return nullptr;
+    }
+    auto owned = std::make_unique<Flow>();
+    Flow* f = owned.get();
+    f->port = &p;
+    f->inner = std::move(d->fd);
+    f->client = from;
+    f->req = req;
+    f->transparent = d->transparent;
+    f->rule = d->rule;
+    f->key = key;
+    if (!watch(f->inner.get(), EPOLLIN, &f->tag)) {
+        if (f->rule)
+            forget_(req);
+        return nullptr;
+    }
+    if (f->rule)
+        ++transparent_rules_;
+    if (f->transparent)
+        ++stats_.transparent;
+    if (flows_++ == 0)
+        next_sweep_ = now_ms() + sweep_every_ms;
+    p.flows.emplace(key, std::move(owned));
+    return f;
+}
+
+void Relay::on_udp_listener(Port& p) noexcept {
+    UdpBatch& b = *udp_;
+    for (int round = 0; round < datagrams_per_wake / static_cast<int>(udp_batch); ++round) {
+        b.arm();
+        int n = recvmmsg(p.listener.get(), b.in, udp_batch, MSG_DONTWAIT, nullptr);
+        if (n <= 0)
+            return; // EAGAIN, or an error the next datagram will not have
+        uint64_t now = now_ms();
+        // send runs of datagrams of one client with one sendmmsg()
+        for (int i = 0; i < n;) {
+            Flow* f = udp_flow_for(p, b.from[i]);
+            int j = i + 1;
+            while (j < n && FlowKey::of(b.from[j]) == FlowKey::of(b.from[i]))
+                ++j;
+            if (f) {
+                f->last = now;
+                for (int k = i; k < j; ++k) {
+                    mmsghdr& o = b.out[k - i];
+                    b.out_iov[k - i] = {b.in_iov[k].iov_base, b.in[k].msg_len};
+                    o.msg_hdr = msghdr{};
+                    o.msg_hdr.msg_iov = &b.out_iov[k - i];
+                    o.msg_hdr.msg_iovlen = 1;
+                    if (f->transparent) { // unconnected: address each datagram
+                        o.msg_hdr.msg_name = &f->req.target;
+                        o.msg_hdr.msg_namelen = sockaddr_len(f->req.target);
+                    }
+                }
+                (void)sendmmsg(f->inner.get(), b.out, static_cast<unsigned>(j - i), MSG_DONTWAIT);
+            }
+            i = j;
+        }
+        if (n < static_cast<int>(udp_batch))
+            return;
+    }
+}
+
+void Relay::on_udp_flow(Flow& f) noexcept {
+    UdpBatch& b = *udp_;
+    for (int round = 0; round < datagrams_per_wake / static_cast<int>(udp_batch); ++round) {
+        b.arm();
+        for (unsigned i = 0; i < udp_batch; ++i)
+            b.in[i].msg_hdr.msg_name = nullptr;
+        int n = recvmmsg(f.inner.get(), b.in, udp_batch, MSG_DONTWAIT, nullptr);
+        if (n < 0 && (errno == EINTR || errno == ECONNREFUSED))
+            continue; // nothing listening yet: ignored, as upstream
+        if (n <= 0)
+            return;
+        f.last = now_ms();
+        for (int k = 0; k < n; ++k) {
+            mmsghdr& o = b.out[k];
+            b.out_iov[k] = {b.in_iov[k].iov_base, b.in[k].msg_len};
+            o.msg_hdr = msghdr{};
+            o.msg_hdr.msg_iov = &b.out_iov[k];
+            o.msg_hdr.msg_iovlen = 1;
+            o.msg_hdr.msg_name = &f.client;
+            o.msg_hdr.msg_namelen = sockaddr_len(f.client);
+        }
+        (void)sendmmsg(f.port->listener.get(), b.out, static_cast<unsigned>(n), MSG_DONTWAIT);
+        if (n < static_cast<int>(udp_batch))
+            return;
+    }
+}
+
+void Relay::close_flow(Flow& f) noexcept {
+    if (f.dead)
+        return;
+    f.dead = true;
+    f.inner.reset();
+    if (f.rule) {
+        forget_(f.req);
+        --transparent_rules_;
+    }
+    --flows_;
+    auto it = f.port->flows.find(f.key);
+    if (it != f.port->flows.end()) {
+        flow_graveyard_.push_back(std::move(it->second));
+        f.port->flows.erase(it);
+    }
+}
+
+void Relay::sweep_flows() noexcept {
+    uint64_t now = now_ms();
+    next_sweep_ = now + sweep_every_ms;
+    std::vector<Flow*> idle;
+    for (auto& [id, p] : ports_)
+        for (auto& [k, f] : p->flows)
+            if (now - f->last >= limits_.udp_idle_ms)
+                idle.push_back(f.get());
+    for (Flow* f : idle)
+        close_flow(*f);
+}
+
+} // namespace rlk::port
