@@ -62,7 +62,7 @@ def rec(op, data=b""):
 
 
 # slirp_frames ops (slirp_frames.cc): frame vnet poll tick tcp udp icmp host_write host_close host_udp
-FRAME, VNET, POLL, TICK, TCP, UDP, ICMP, HWRITE, HCLOSE, HUDP = range(10)
+FRAME, VNET, POLL, TICK, TCP, UDP, ICMP, HWRITE, HCLOSE, HUDP, FWD = range(11)
 MSS_WS = bytes([2, 4, 0x05, 0xB4, 1, 3, 3, 7])
 
 
@@ -101,6 +101,12 @@ seeds = {
         "icmp_echo": b"\x00" + rec(ICMP, b"\x12\x34abcdefgh") + rec(POLL) + rec(TICK, b"\x01"),
         "vnet_udp_partial": b"\x01" + rec(VNET, vnet_hdr(1, 0, 0, 0, 34, 6)
                                           + ipv4("10.0.2.100", "10.0.2.2", 17, struct.pack("!HHHH", 5000, 53, 12, 0) + b"abcd")),
+        "fwd_tcp_inbound": b"\x00" + rec(FWD, b"\x00\x01") + rec(FWD, b"\x02\x01") + rec(POLL)
+        + tcp(SYN | ACK, 0x11, opts=MSS_WS) + rec(POLL) + rec(HWRITE, b"\x00GET /") + rec(POLL)
+        + tcp(ACK | PSH, 0x11, payload=b"HTTP/1.0 200 OK\r\n\r\n") + rec(POLL) + tcp(FIN | ACK, 0x11)
+        + rec(FWD, b"\x04\x00"),
+        "fwd_udp_inbound": b"\x00" + rec(FWD, b"\x01\x02") + rec(FWD, b"\x03\x02hello") + rec(POLL)
+        + rec(UDP, b"\x03\x9c\x42\x00\x00reply") + rec(TICK, b"\x78"),
         "raw_udp_to_gw": b"\x02" + rec(FRAME, ipv4("10.0.2.100", "10.0.2.2", 17, udp("10.0.2.100", "10.0.2.2", 5000, 9, b"x"))),
     },
     "slirp_dhcp": {

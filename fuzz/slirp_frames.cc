@@ -3,7 +3,8 @@
 // through Ethernet, ARP, IPv4, ICMP, UDP, DHCP, DNS and TCP, interleaved with what a host peer
 // does, against a fresh Stack per input.
 //
-// Entry points: slirp::ether::input, slirp::vnet::input, slirp::poll_once, slirp::timer_tick.
+// Entry points: slirp::ether::input, slirp::vnet::input, slirp::poll_once, slirp::timer_tick,
+// slirp::api_handle (add_hostfwd, for connections and datagrams the host starts).
 //
 // Input: one config byte (bit 0 vnet tap, 1 no host loopback, 2 no DNS, 4 /16 plan, 5-6 MTU),
 // then records of [op][len][len bytes]. Besides raw frames, ops build well-formed TCP segments
@@ -11,6 +12,8 @@
 // ESTABLISHED and the data, window and close paths.
 #include "fuzz/isolate.h"
 #include "fuzz/slirp_guest.h"
+#include "slirpnet/api.h"
+#include "common/error.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +36,7 @@ enum Op : uint8_t {
     op_host_write, ///< a host peer sends the payload
     op_host_close, ///< a host peer closes (byte 0 bit 0: with RST)
     op_host_udp,   ///< the fake host answers the last UDP sender
+    op_fwd,        ///< a host forward: add it, connect to it, or send a datagram to it
     op_count
 };
 
@@ -41,6 +45,8 @@ constexpr size_t n_conns = 4;
 struct Conn {
     uint32_t seq = 0; ///< guest's next sequence number
     uint32_t rcv = 0; ///< next sequence number expected from the stack
+    uint16_t peer = 0; ///< the stack's port in its last segment (a forward's SYN comes from one)
+    uint32_t peer_addr = 0;
 };
 
 struct Run {
@@ -72,6 +78,8 @@ struct Run {
             uint32_t end = t->seq.host() + static_cast<uint32_t>(len) +
                            ((t->flags & (tcp_syn | tcp_fin)) ? 1u : 0u);
             conns[dport - 40000].rcv = end;
+            conns[dport - 40000].peer = t->sport.host();
+            conns[dport - 40000].peer_addr = p->ip.src.host();
         }
         h.sink.frames.clear();
         host->drain();
@@ -96,6 +104,10 @@ struct Run {
                                       : host->tcp_port;
         if (sel & 0x40)
             dport = 53;
+        if ((sel & 0x10) && c.peer != 0) { // answer the stack's own SYN (a host forward)
+            dport = c.peer;
+            dst = c.peer_addr;
+        }
         uint32_t seq = c.seq + static_cast<uint32_t>(static_cast<int8_t>(u8(4)));
         uint32_t ack = c.rcv + static_cast<uint32_t>(static_cast<int8_t>(u8(5)));
         if (sel & 0x08) // an out-of-window sequence number
@@ -193,6 +205,45 @@ struct Run {
         }
     }
 
+    /// [action][idx] payload: 0 add a TCP forward 127.0.0.1:(20000+idx) → guest:(40000+idx),
+    /// 1 the same for UDP, 2 connect to the TCP forward, 3 send payload to the UDP forward,
+    /// 4 remove a forward by id idx.
+    void fwd(std::span<const std::byte> d) {
+        if (d.size() < 2)
+            return;
+        uint8_t action = static_cast<uint8_t>(d[0]) % 5;
+        unsigned idx = static_cast<uint8_t>(d[1]) % n_conns;
+        uint16_t hport = static_cast<uint16_t>(20000 + idx);
+        if (action <= 1) {
+            std::string req = common::strprintf(
+                "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"%s\",\"host_addr\":"
+                "\"127.0.0.1\",\"host_port\":%u,\"guest_port\":%u}}",
+                action == 0 ? "tcp" : "udp", hport, 40000 + idx);
+            (void)api_handle(*h.st, req);
+        } else if (action == 4) {
+            (void)api_handle(*h.st, common::strprintf("{\"execute\":\"remove_hostfwd\",\"arguments\":"
+                                                     "{\"id\":%u}}", idx + 1));
+        } else {
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(hport);
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            int type = action == 2 ? SOCK_STREAM : SOCK_DGRAM;
+            common::UniqueFd fd(socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+            if (!fd)
+                return;
+            if (action == 2) {
+                (void)connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a);
+                if (host->peers.size() < 16)
+                    host->peers.push_back(std::move(fd)); // host_write/host_close act on it
+            } else {
+                (void)sendto(fd.get(), d.data() + 2, d.size() - 2, 0,
+                             reinterpret_cast<const sockaddr*>(&a), sizeof a);
+            }
+        }
+        h.poll();
+    }
+
     void host_udp(std::span<const std::byte> d) {
         host->drain();
         if (!host->udp_peer_known)
@@ -234,6 +285,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case op_host_write: r.host_write(d); r.h.poll(); break;
         case op_host_close: r.host_close(d); r.h.poll(); break;
         case op_host_udp: r.host_udp(d); r.h.poll(); break;
+        case op_fwd: r.fwd(d); break;
         default: break;
         }
         r.observe();
