@@ -3,9 +3,10 @@
 // of POST /v1/ports, each validated against an existing table and written back out.
 //
 // Entry points: rlk::port::parse_port_spec, rlk::port::spec_from_json,
-// rlk::port::validate_port_spec, rlk::port::to_json, rlk::port::go_value.
+// rlk::port::validate_port_spec, rlk::port::to_json, rlk::port::go_value, rlk::api::go_json.
 //
 // Input: first byte even: a -p string; odd: a JSON body.
+#include "rootlesskit/api/http.h"
 #include "rootlesskit/port/spec.h"
 
 #include <cstddef>
@@ -28,10 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0; // rejected with a message: fine
     }
     (void)rlk::port::go_value(spec);
-    (void)rlk::port::to_json(spec).dump();
     try {
         rlk::port::validate_port_spec(spec, existing);
     } catch (const std::exception&) {
+        return 0;
     }
+    // A valid spec is what the API lists: its JSON must be writable (valid UTF-8 and all).
+    (void)rlk::api::go_json(rlk::port::to_json(rlk::port::PortStatus{3, spec}));
     return 0;
 }
