@@ -141,6 +141,8 @@ seeds = {
         "p_v4": b"\x00127.0.0.1:8080:80/tcp",
         "p_v6_child": b"\x00[::1]:8080:[::1]:80/udp",
         "p_childip": b"\x000.0.0.0:2222:10.0.2.100:22/tcp",
+        # invalid UTF-8 in the child IP: validation must refuse it before anything writes JSON
+        "p_bad_utf8": b"\x000.2.0.0:2222:10.0.2.1" + b"\0" * 29 + b"\xff" + b"\0" * 9 + b"00:22/tcp",
         "json": b'\x01{"proto":"tcp","parentIP":"0.0.0.0","parentPort":8080,"childPort":80,"childIP":"127.0.0.1"}',
         "json_case": b'\x01{"Proto":"sctp","PARENTPORT":1.0,"childport":65536,"extra":[1]}',
     },
