@@ -12,7 +12,7 @@ namespace common {
 
 namespace {
 
-std::string vformat(const char* fmt, va_list ap) {
+[[gnu::format(printf, 1, 0)]] std::string vformat(const char* fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);
     char small[256];

@@ -159,7 +159,7 @@ std::string remove_hostfwd(Stack& st, const json& req) {
     auto ii = ai->find("id");
     if (ii == ai->end() || !ii->is_number())
         return err("remove_hostfwd: bad arguments.id");
-    int id = static_cast<int>(ii->get<double>());
+    int id = get_int(*ai, "id"); // out of int range (1e300): no forward has it
     for (Forward& f : st.forwards) {
         if (f.id == id && f.fd) {
             udp::drop_forward(st, f.fd.get()); // flows replying through it end with it
