@@ -20,7 +20,7 @@
 
 namespace slirp {
 
-/// Addresses in host byte order, derived from --cidr as libslirp does (contract §3.1).
+/// Addresses in host byte order, derived from --cidr as libslirp does (docs/compat/slirp4netns.md §3.1).
 struct Config {
     uint32_t net = 0x0a000200;
     unsigned prefix = 24;
@@ -109,7 +109,7 @@ struct Stack {
     int next_forward_id = 1;
 };
 
-/// Where a guest packet to `dst:dport` goes on the host (contract §3.4, §3.5): the gateway maps
+/// Where a guest packet to `dst:dport` goes on the host (docs/compat/slirp4netns.md §3.4, §3.5): the gateway maps
 /// to 127.0.0.1 unless --disable-host-loopback, DNS:53 to the host resolver; false = refused.
 bool translate_out(const Stack& st, uint32_t dst, uint16_t dport, sockaddr_in& out) noexcept;
 /// The address the guest sees for a host peer: loopback and 0.0.0.0 become the gateway (§3.7).
