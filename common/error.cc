@@ -12,7 +12,8 @@ namespace common {
 
 namespace {
 
-std::string vformat(const char* fmt, va_list ap) {
+// printf-checked through the callers' format attributes; this marks fmt as the format too.
+[[gnu::format(printf, 1, 0)]] std::string vformat(const char* fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);
     char small[256];
