@@ -79,7 +79,8 @@ TEST_CASE("run_in_ns joins the target network namespace", "[common][ns]") {
     REQUIRE(holder >= 0);
     if (holder == 0) {
         char ok = ::unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? '1' : '0';
-        (void)::write(ready[1], &ok, 1);
+        if (::write(ready[1], &ok, 1) != 1) // the parent then fails its read
+            ::_exit(1);
         ::pause();
         ::_exit(0);
     }
