@@ -12,6 +12,7 @@ namespace common {
 
 namespace {
 
+// printf-checked through the callers' format attributes; this marks fmt as the format too.
 [[gnu::format(printf, 1, 0)]] std::string vformat(const char* fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);

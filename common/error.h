@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// error.h — errno values, Result<T> for hot paths, exceptions for cold paths (STYLE.md B4)
+// error.h — errno values, Result<T> for hot paths, exceptions for cold paths (docs/style.md B4)
 #pragma once
 
 #include <cerrno>

@@ -15,6 +15,7 @@ namespace {
 const char* prefix_ = "";
 Level level_ = Level::info;
 
+// printf-checked through the callers' format attributes; this marks fmt as the format too.
 [[gnu::format(printf, 2, 0)]] void vlog(Level lvl, const char* fmt, va_list ap) {
     if (!enabled(lvl))
         return;

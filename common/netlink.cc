@@ -3,11 +3,10 @@
 //
 // Every request is one message built in a fixed buffer and acknowledged by the kernel; an
 // nlmsgerr with a negative error becomes SysError with that errno. The NLMSG_*/RTA_* macros are
-// confined to this file (STYLE.md B2).
+// confined to this file (docs/style.md B2).
 #include "common/netlink.h"
 
-#include "common/args.h"
-
+#include <arpa/inet.h>
 #include <cstring>
 #include <net/if.h> // before the linux/ headers: they skip their IFF_* enum when it is there
 #include <linux/netlink.h>
@@ -138,7 +137,8 @@ void Netlink::add_addr4(int ifindex, in_addr addr, unsigned prefix) {
     m.attr(IFA_LOCAL, &addr, sizeof addr);
     m.attr(IFA_ADDRESS, &addr, sizeof addr);
     if (prefix < 31) {
-        in_addr brd = args::from_host(args::to_host(addr) | ~args::mask4(prefix));
+        uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+        in_addr brd{htonl(ntohl(addr.s_addr) | ~mask)};
         m.attr(IFA_BROADCAST, &brd, sizeof brd);
     }
     request(m.hdr(), "add IPv4 address");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // copyup.cc — bringing lower objects into the upper layer: built in <workdir>/work, then renamed
 //
-// Theory of operation (contract §2.6): every object is built completely under a fresh counter name
+// Theory of operation (docs/compat/fuse-overlayfs.md §2.6): every object is built completely under a fresh counter name
 // in `<workdir>/work` (same filesystem as upper), then published with one renameat2 into upper.
 // A crash before the rename leaves only a stray work entry, which the next mount deletes; the
 // lower object stays visible and intact. Parents are copied first, so the rename target's

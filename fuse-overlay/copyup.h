@@ -10,7 +10,7 @@
 
 namespace ovl {
 
-/// Makes sure `node` and, first, all its parents exist in the upper layer (contract §2.6).
+/// Makes sure `node` and, first, all its parents exist in the upper layer (docs/compat/fuse-overlayfs.md §2.6).
 /// No-op when already there. Each object is built in `<workdir>/work` (data via copy_file_range,
 /// falling back to read/write, sparse-aware; then xattrs, owner, mode, times, and the
 /// `user.fuseoverlayfs.origin` / `trusted.overlay.origin` xattr), then renamed into upper, so an

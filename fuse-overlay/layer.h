@@ -19,7 +19,7 @@ namespace ovl {
 using common::Errno;
 using common::Result;
 
-/// Which stat-override xattr a layer carries on its root (fuse-overlayfs §2.5), if any.
+/// Which stat-override xattr a layer carries on its root (docs/compat/fuse-overlayfs.md §2.5), if any.
 enum class OverrideMode { none, privileged, containers, user };
 
 /// The xattr name for `m` ("user.containers.override_stat", …); empty for none.

@@ -274,8 +274,11 @@ HttpReply api_call(const std::string& sock, const std::string& method, const std
 std::string format_info(const nlohmann::ordered_json& j) {
     auto list = [](const nlohmann::ordered_json& a) {
         std::string s = "[";
-        for (size_t i = 0; i < a.size(); ++i)
-            s += (i ? " " : "") + a[i].get<std::string>();
+        for (size_t i = 0; i < a.size(); ++i) {
+            if (i)
+                s += ' '; // not `(i ? " " : "") + …`: g++ 12 -O3 warns -Wrestrict on it (GCC PR105651)
+            s += a[i].get<std::string>();
+        }
         return s + "]";
     };
     std::string s = "- REST API version: " + j.value("apiVersion", "") + "\n";

@@ -71,10 +71,11 @@ std::string look_path(const std::string& file) {
     size_t start = 0;
     while (!file.empty()) {
         size_t colon = p.find(':', start);
-        std::string dir = p.substr(start, colon == std::string::npos ? colon : colon - start);
-        if (dir.empty())
-            dir = ".";
-        std::string cand = dir + "/" + file;
+        // An empty PATH element is the current directory, as in Go's exec.LookPath. (Built
+        // without assigning "." to a string: g++ 12 -O3 warns -Wrestrict on that, GCC PR105651.)
+        std::string cand = p.substr(start, colon == std::string::npos ? colon : colon - start);
+        cand += cand.empty() ? "./" : "/";
+        cand += file;
         if (is_executable(cand))
             return cand;
         if (colon == std::string::npos)

@@ -6,14 +6,13 @@
 // the connection down. Unlike slirp4netns (one blocking read that freezes the network), clients
 // are non-blocking: a request is answered as soon as the bytes read parse as JSON, at EOF, or
 // after api_timeout_ms, so an idle client never stalls traffic. Requests of 4096 bytes or more
-// get "too large message". Replies are byte-exact (contract §4.2), including the unwrapped
+// get "too large message". Replies are byte-exact (docs/compat/slirp4netns.md §4.2), including the unwrapped
 // {"entries":[…]} list and the port quirks of §4.3 ((int) of a double, then truncated to 16 bits).
 // A missing proto is an error reply here (slirp4netns crashes). Each connection and request is
 // logged on stderr with slirp4netns' lines ("apifd event", "api_handler: got request: …").
 
 #include "slirpnet/api.h"
 
-#include "common/args.h"
 #include "common/error.h"
 
 #include <arpa/inet.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // run.cc — start-up: tap fd from the target namespace, banner, API socket, ready-fd, loop
 //
-// Order follows slirp4netns (contract §2): a forked child joins the user namespace (failure
+// Order follows slirp4netns (docs/compat/slirp4netns.md §2): a forked child joins the user namespace (failure
 // ignored) and the network namespace, opens or attaches the tap, configures it with -c, sends
 // the fd back and exits; the parent stays in the host namespaces, so every socket it opens is a
 // host socket. Then the banner, (with --enable-sandbox and euid != 0) joining the target user
@@ -186,7 +186,7 @@ void write_ready(int fd) {
 } // namespace
 
 int run(const Options& o, const char* argv0) {
-    // Line-buffered: slirp4netns' fully buffered stdout loses or duplicates lines (contract §1.5).
+    // Line-buffered: slirp4netns' fully buffered stdout loses or duplicates lines (docs/compat/slirp4netns.md §1.5).
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     for (const std::string& w : o.warnings)
         std::printf("%s\n", w.c_str());

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// sandbox.cc — --enable-sandbox, as slirp4netns' create_sandbox() (contract §5.1)
+// sandbox.cc — --enable-sandbox, as slirp4netns' create_sandbox() (docs/compat/slirp4netns.md §5.1)
 //
 // Theory of operation: the sandbox runs once, after everything that needs the host's file
 // system (tap fd received, resolv.conf read, API socket bound and listening) and before

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// seccomp.cc — --enable-seccomp, as slirp4netns' enable_seccomp() (contract §5.2)
+// seccomp.cc — --enable-seccomp, as slirp4netns' enable_seccomp() (docs/compat/slirp4netns.md §5.2)
 //
 // Theory of operation: runs after the sandbox and before the ready fd. Default action ALLOW;
 // every syscall of seccomp_rules.def is killed: SCMP_ACT_KILL_PROCESS when the kernel supports

@@ -3,7 +3,8 @@
 # prepare-host.sh — make this machine look like a normal distro for an unprivileged container user.
 # As root (idempotent): install every build and test dependency with apt, create the test user with
 # /etc/subuid and /etc/subgid ranges, make /dev/fuse and /dev/net/tun usable, give the user an
-# XDG_RUNTIME_DIR. As any other user: check the same things and say what is missing (exit 1 if any).
+# XDG_RUNTIME_DIR, allow unprivileged ping sockets; each change is printed before it is made.
+# `--check`, or any other user: change nothing, say what is missing (exit 1 if any).
 set -euo pipefail
 
 user=${RT_TEST_USER:-rttest}
@@ -40,42 +41,81 @@ free_subid_start() {
     echo "$start"
 }
 
+# As root each change is announced before it is made, and only made when the host differs; with
+# --check (as root or not) nothing changes: each needed change is reported and the exit is 1.
+check=0
+case "${1:-}" in
+--check) check=1 ;;
+"") ;;
+*) echo "usage: tests/prepare-host.sh [--check]" >&2; exit 2 ;;
+esac
+
+# change DESCRIPTION COMMAND...: report it (--check) or say it, then do it.
+change() {
+    local what=$1; shift
+    if [ $check = 1 ]; then
+        note "would change: $what"
+    else
+        echo "prepare-host: $what"
+        "$@"
+    fi
+}
+
+mode_of() { stat -c %a "$1" 2>/dev/null || echo none; }
+
 if [ "$(id -u)" = 0 ]; then
     need=$(pkgs_missing "${build_pkgs[@]}" "${test_pkgs[@]}")
     if [ -n "$need" ]; then
-        echo "prepare-host: installing: $need"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $need >/dev/null
+        install_pkgs() {
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq
+            # shellcheck disable=SC2086
+            apt-get install -y -qq --no-install-recommends $need >/dev/null
+        }
+        change "install packages with apt-get: $need" install_pkgs
     fi
     if ! id -u "$user" >/dev/null 2>&1; then
-        useradd --create-home --shell /bin/bash "$user"
+        change "create the test user $user (useradd --create-home)" useradd --create-home --shell /bin/bash "$user"
     fi
     for f in /etc/subuid /etc/subgid; do
-        touch "$f"
-        if ! grep -q "^$user:" "$f"; then
-            echo "$user:$(free_subid_start 65536):65536" >>"$f"
+        if ! grep -q "^$user:" "$f" 2>/dev/null; then
+            range="$user:$(free_subid_start 65536):65536"
+            change "append $range to $f" sh -c 'echo "$1" >>"$2"' sh "$range" "$f"
         fi
     done
-    chmod 0666 /dev/fuse /dev/net/tun
-    uid=$(id -u "$user")
-    install -d -m 0700 -o "$user" -g "$(id -g "$user")" "/run/user/$uid"
+    for d in /dev/fuse /dev/net/tun; do
+        [ "$(mode_of "$d")" = 666 ] || change "chmod 0666 $d (was $(mode_of "$d"))" chmod 0666 "$d"
+    done
+    if id -u "$user" >/dev/null 2>&1; then
+        uid=$(id -u "$user")
+        [ -d "/run/user/$uid" ] && [ "$(stat -c %u:%a "/run/user/$uid")" = "$uid:700" ] ||
+            change "make /run/user/$uid (0700, owned by $user) as its XDG_RUNTIME_DIR" \
+                install -d -m 0700 -o "$user" -g "$(id -g "$user")" "/run/user/$uid"
+    fi
     # newuidmap/newgidmap must be setuid (or have file caps) for the user's namespaces.
     for b in /usr/bin/newuidmap /usr/bin/newgidmap /usr/bin/fusermount3; do
-        [ -u "$b" ] || getcap "$b" 2>/dev/null | grep -q cap_set || chmod u+s "$b"
+        [ ! -e "$b" ] || [ -u "$b" ] || getcap "$b" 2>/dev/null | grep -q cap_set ||
+            change "set the setuid bit of $b (chmod u+s)" chmod u+s "$b"
     done
     # Unprivileged ICMP ping sockets, as Debian systems with systemd have them
     # (/usr/lib/sysctl.d/50-default.conf: net.ipv4.ping_group_range = 0 2147483647); this machine
-    # boots with "1 0" (none). Writing the same value again is harmless, so this stays idempotent.
-    # The slirpnet suite tests ICMP echo both ways: through ping sockets here, and through the
-    # UDP-port-7 fallback in a namespace of its own, where the range starts out as "1 0".
-    if [ -w /proc/sys/net/ipv4/ping_group_range ]; then
-        echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+    # boots with "1 0" (none). The slirpnet suite tests ICMP echo both ways: through ping sockets
+    # here, and through the UDP-port-7 fallback in a namespace of its own, where the range starts
+    # out as "1 0".
+    if [ -w /proc/sys/net/ipv4/ping_group_range ] &&
+        [ "$(tr -s '\t ' ' ' </proc/sys/net/ipv4/ping_group_range)" != "0 2147483647" ]; then
+        change "sysctl net.ipv4.ping_group_range='0 2147483647' (was '$(tr -s '\t ' ' ' </proc/sys/net/ipv4/ping_group_range)')" \
+            sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range'
     fi
     # fuse.conf: allow_other for the user's mounts where a test asks for it.
-    grep -q '^user_allow_other' /etc/fuse.conf 2>/dev/null || echo user_allow_other >>/etc/fuse.conf
-    echo "prepare-host: ready for user $user (uid $uid)"
+    grep -q '^user_allow_other' /etc/fuse.conf 2>/dev/null ||
+        change "add user_allow_other to /etc/fuse.conf" sh -c 'echo user_allow_other >>/etc/fuse.conf'
+    if [ $check = 1 ]; then
+        [ ${#missing[@]} = 0 ] || exit 1
+        echo "prepare-host: nothing to change for user $user"
+    else
+        echo "prepare-host: ready for user $user (uid $(id -u "$user"))"
+    fi
     exit 0
 fi
 

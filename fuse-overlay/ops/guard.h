@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// guard.h — runs an op body so that no exception crosses libfuse's C callbacks (STYLE.md B4)
+// guard.h — runs an op body so that no exception crosses libfuse's C callbacks (docs/style.md B4)
 #pragma once
 
 #include "common/log.h"

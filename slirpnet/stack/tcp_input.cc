@@ -3,7 +3,7 @@
 //
 // Theory of operation: we translate TCP rather than terminate it (passt). A guest SYN starts a
 // non-blocking connect() to the translated destination; only when the host connection is up do
-// we answer SYN-ACK, so a refused connection becomes a RST to the guest (contract §3.6), an
+// we answer SYN-ACK, so a refused connection becomes a RST to the guest (docs/compat/slirp4netns.md §3.6), an
 // unreachable one ICMP net/host-unreachable, and a destination we refuse by policy ICMP
 // net-unreachable (§3.4). Guest data is written straight
 // into the host socket and we ACK only what send() accepted: the kernel's socket buffer is our

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// wire.h — on-the-wire header layouts with network-order field types (STYLE.md B8)
+// wire.h — on-the-wire header layouts with network-order field types (docs/style.md B8)
 #pragma once
 
 #include <bit>

@@ -2,7 +2,7 @@
 # lib.bash — shared Podman 4.3 setup for the e2e suites: every path in one short throw-away
 # directory (config, storage, runtime), a local busybox-static image, and cleanup that ends only
 # what Podman started for us (containers by `podman rm`, Podman's pause process by its PID file).
-# See /work/shared/DESIGN.md "Podman 4.3 on these machines".
+# See docs/architecture.md "Podman 4.3 on these machines".
 
 PODMAN=${PODMAN:-/usr/bin/podman}
 PODMAN_TIMEOUT=${PODMAN_TIMEOUT:-40}

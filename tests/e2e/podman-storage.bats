@@ -94,7 +94,7 @@ mount_program_pids() {
     run podman info --format '{{(index .Store.GraphOptions "overlay.mount_program").Executable}}'
     expect_ok
     assert_equal "${lines[-1]}" "$FUSE_OVERLAYFS"
-    # Podman shows the program's --version output verbatim (contract §3.1)
+    # Podman shows the program's --version output verbatim (docs/compat/fuse-overlayfs.md §3.1)
     run podman info --format '{{(index .Store.GraphOptions "overlay.mount_program").Version}}'
     expect_ok
     assert_contains "$output" "fuse-overlayfs: version"

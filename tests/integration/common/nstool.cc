@@ -6,13 +6,15 @@
 //                                 fd over SCM_RIGHTS and print "tapfd=<n> flags=<iff>"
 //   nstool idmap-self             print our uid_map parsed and re-formatted
 // Errors print "nstool: <what>: <strerror>" and exit 1.
-#include "common/args.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/netlink.h"
 #include "common/ns.h"
 
+#include <arpa/inet.h>
 #include <cstdio>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -20,10 +22,51 @@
 #include <net/if.h>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace {
+
+// Strict parsers of the arguments; any malformed one is a usage error.
+[[noreturn]] void bad(const char* what, const char* s) {
+    throw common::UsageError(std::string("bad ") + what + ": " + s);
+}
+
+unsigned long number(const char* s, unsigned long max) {
+    char* end = nullptr;
+    errno = 0;
+    unsigned long v = std::strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max)
+        bad("number", s);
+    return v;
+}
+
+template <typename Addr> Addr address(int family, const std::string& s) {
+    Addr a{};
+    if (::inet_pton(family, s.c_str(), &a) != 1)
+        bad("address", s.c_str());
+    return a;
+}
+
+template <typename Addr> std::pair<Addr, unsigned> cidr(int family, const char* s, unsigned max) {
+    const char* slash = std::strchr(s, '/');
+    if (slash == nullptr)
+        bad("CIDR", s);
+    return {address<Addr>(family, std::string(s, slash)), static_cast<unsigned>(number(slash + 1, max))};
+}
+
+common::Mac mac(const char* s) {
+    common::Mac m{};
+    unsigned b[6];
+    char tail;
+    if (std::strlen(s) != 17 ||
+        std::sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+        bad("MAC", s);
+    for (size_t i = 0; i < 6; ++i)
+        m[i] = static_cast<uint8_t>(b[i]);
+    return m;
+}
 
 int netlink_cmd(const std::string& cmd, char** argv) {
     common::Netlink nl;
@@ -31,21 +74,17 @@ int netlink_cmd(const std::string& cmd, char** argv) {
     if (cmd == "link-up") {
         nl.set_up(idx, true);
     } else if (cmd == "mtu") {
-        nl.set_mtu(idx, static_cast<uint32_t>(*common::args::parse_uint(argv[1], 1, 65535)));
+        nl.set_mtu(idx, static_cast<uint32_t>(number(argv[1], 65535)));
     } else if (cmd == "mac") {
-        nl.set_mac(idx, *common::args::parse_mac(argv[1]));
+        nl.set_mac(idx, mac(argv[1]));
     } else if (cmd == "addr4") {
-        auto c = common::args::parse_cidr4(argv[1]);
-        if (!c)
-            throw common::UsageError("bad CIDR");
-        nl.add_addr4(idx, c->addr, c->prefix);
+        auto [a, prefix] = cidr<in_addr>(AF_INET, argv[1], 32);
+        nl.add_addr4(idx, a, prefix);
     } else if (cmd == "addr6") {
-        auto c = common::args::parse_cidr6(argv[1]);
-        if (!c)
-            throw common::UsageError("bad CIDR");
-        nl.add_addr6(idx, c->addr, c->prefix);
+        auto [a, prefix] = cidr<in6_addr>(AF_INET6, argv[1], 128);
+        nl.add_addr6(idx, a, prefix);
     } else if (cmd == "route4") {
-        nl.add_default_route4(idx, *common::args::parse_ipv4(argv[1]));
+        nl.add_default_route4(idx, address<in_addr>(AF_INET, argv[1]));
     } else {
         throw common::UsageError("unknown command " + cmd);
     }

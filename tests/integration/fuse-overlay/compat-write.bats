@@ -6,7 +6,7 @@
 # fresh copy of it, with the same lower) through each of the three readers, and every view must
 # equal the expected tree: the lower copied to a plain directory with the script applied to it.
 # The one known exception is an upper written by Debian's 1.10 and read by the kernel: 1.10's
-# opaque marks are not the kernel's (contract §2.11), and that view must differ by exactly those.
+# opaque marks are not the kernel's (docs/compat/fuse-overlayfs.md §2.11), and that view must differ by exactly those.
 #
 # What a view compares (CW_VIEW below): every path with its type, mode, owner and group; for
 # non-directories the size, a symlink's target and a regular file's bytes; every visible xattr;
@@ -139,9 +139,9 @@ cw_is_1_10() { [ "$1" != kernel ] && is_original "$(cw_prog "$1")"; }
 
 # cw_drop_1_10_marks: filter a view of a 1.10-written upper read by the kernel. 1.10 marks every
 # directory it creates opaque with user.fuseoverlayfs.opaque plus a .wh..wh..opq file (and a 0/0
-# .wh..opq device, contract §2.3); the kernel ignores that xattr, so the files of the deleted lower
+# .wh..opq device, docs/compat/fuse-overlayfs.md §2.3); the kernel ignores that xattr, so the files of the deleted lower
 # dir2 come back, and it shows the xattr and the marker file, and lists .wh..opq in a directory that
-# has no lower (which stat then cannot find). Drops exactly those entries (contract §2.11).
+# has no lower (which stat then cannot find). Drops exactly those entries (docs/compat/fuse-overlayfs.md §2.11).
 cw_drop_1_10_marks() {
     awk '/^\.\// { skip = ($1 ~ /^\.\/dir2\/(old|sub)/ || $1 ~ /\/\.wh\.\.wh\.\.opq$/) }
          /^  x user\.fuseoverlayfs\.opaque="y"$/ { next }
@@ -209,7 +209,7 @@ cw_read() {
 @test "\$FUSE_OVERLAYFS-written upper, read by \$FUSE_OVERLAYFS" { cw_read test test; }
 
 @test "\$FUSE_OVERLAYFS writes the common format: 0/0 whiteouts, user.overlay.opaque, no .wh. files" {
-    skip_if_original "$FUSE_OVERLAYFS" "1.10 writes user.fuseoverlayfs.opaque and .wh..wh..opq (contract §2.3)"
+    skip_if_original "$FUSE_OVERLAYFS" "1.10 writes user.fuseoverlayfs.opaque and .wh..wh..opq (docs/compat/fuse-overlayfs.md §2.3)"
     cw_expect_writer test
     local u=$CW/U.test
     local n; for n in e dir1 f mvdir; do

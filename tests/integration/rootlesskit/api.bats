@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# api.bats — REST API on api.sock and rootlessctl info (contract §4)
+# api.bats — REST API on api.sock and rootlessctl info (docs/compat/rootlesskit.md §4)
 
 load lib
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# cli.bats — flags, --help, --version, usage errors and their exit codes (contract §1.1, §1.2)
+# cli.bats — flags, --help, --version, usage errors and their exit codes (docs/compat/rootlesskit.md §1.1, §1.2)
 
 load lib
 

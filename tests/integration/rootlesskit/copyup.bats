@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# copyup.bats — tmpfs+symlink copy-up and mount propagation (contract §6.2)
+# copyup.bats — tmpfs+symlink copy-up and mount propagation (docs/compat/rootlesskit.md §6.2)
 
 load lib
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# docker.bats — the command line Docker's dockerd-rootless.sh builds (contract §7.1)
+# docker.bats — the command line Docker's dockerd-rootless.sh builds (docs/compat/rootlesskit.md §7.1)
 
 load lib
 

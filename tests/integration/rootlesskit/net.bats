@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# net.bats — network drivers host, none, slirp4netns and --detach-netns (contract §2.5, §2.6, §6.3)
+# net.bats — network drivers host, none, slirp4netns and --detach-netns (docs/compat/rootlesskit.md §2.5, §2.6, §6.3)
 
 load lib
 

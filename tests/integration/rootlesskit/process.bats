@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# process.bats — namespaces, id maps, environment, exit codes, signals (contract §1.3, §1.4, §2)
+# process.bats — namespaces, id maps, environment, exit codes, signals (docs/compat/rootlesskit.md §1.3, §1.4, §2)
 
 load lib
 

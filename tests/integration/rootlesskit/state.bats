@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# state.bats — the state directory: files, formats, lock, clean-up, nsenter (contract §3)
+# state.bats — the state directory: files, formats, lock, clean-up, nsenter (docs/compat/rootlesskit.md §3)
 
 load lib
 

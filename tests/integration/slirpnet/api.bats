@@ -93,7 +93,7 @@ teardown() {
 }
 
 @test "add_hostfwd without proto gets an error and the server keeps serving" {
-    skip_if_original "$SLIRP4NETNS" "slirp4netns segfaults on a missing proto (contract §4.4)"
+    skip_if_original "$SLIRP4NETNS" "slirp4netns segfaults on a missing proto (docs/compat/slirp4netns.md §4.4)"
     start_slirp -c -a "$API"
     wait_for_socket 5 "$API"
     run api_call "$API" '{"execute": "add_hostfwd", "arguments": {"host_port": 8080, "guest_port": 80}}'
@@ -103,7 +103,7 @@ teardown() {
 }
 
 @test "an idle API client does not stall guest traffic" {
-    skip_if_original "$SLIRP4NETNS" "slirp4netns blocks in read() on the API socket (contract §4.1)"
+    skip_if_original "$SLIRP4NETNS" "slirp4netns blocks in read() on the API socket (docs/compat/slirp4netns.md §4.1)"
     start_slirp -c -a "$API"
     wait_for_socket 5 "$API"
     bg python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(60)' "$API"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# sandbox.bats — --enable-sandbox and --enable-seccomp (contract §5): the confinement is in
+# sandbox.bats — --enable-sandbox and --enable-seccomp (docs/compat/slirp4netns.md §5): the confinement is in
 # place as soon as the ready fd says "1", and networking, DNS and the API keep working after it.
 
 load ../helpers
@@ -69,7 +69,7 @@ blocked='seccomp: The following syscalls are blocked: execve lookup_dcookie pidf
 }
 
 @test "--enable-seccomp: filter loaded before ready, blocked list printed, networking works" {
-    skip_if_original "$SLIRP4NETNS" "1.2.0 fully buffers stdout, so its seccomp line only shows at exit (contract §1.5)"
+    skip_if_original "$SLIRP4NETNS" "1.2.0 fully buffers stdout, so its seccomp line only shows at exit (docs/compat/slirp4netns.md §1.5)"
     start_slirp -c --enable-seccomp
     assert_equal "$(status_field "$SLIRP_PID" Seccomp)" 2
     # Seccomp alone: no sandbox, capabilities untouched, same mount namespace.

@@ -44,7 +44,7 @@ TEST_CASE("st_ino follows user.fuseoverlayfs.origin down the layers", "[fuse-ove
                                             std::string("user.fuseoverlayfs.origin=z\0", 28)},
                    {2, "z", Kind::file}});
     if (!t.ok())
-        return;
+        SKIP_CASE(t.why());
     auto ov = t.overlay(3);
     CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(2, "z")));
 }
@@ -52,7 +52,7 @@ TEST_CASE("st_ino follows user.fuseoverlayfs.origin down the layers", "[fuse-ove
 TEST_CASE("A dangling origin keeps the inode found so far", "[fuse-overlay][attr]") {
     TempTree t(2, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=nope"}});
     if (!t.ok())
-        return;
+        SKIP_CASE(t.why());
     auto ov = t.overlay(2);
     CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(0, "b")));
 }
@@ -61,7 +61,7 @@ TEST_CASE("fast_ino=1 skips the origin chain", "[fuse-overlay][attr]") {
     TempTree t(2, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=c"},
                    {1, "c", Kind::file}});
     if (!t.ok())
-        return;
+        SKIP_CASE(t.why());
     auto ov = t.overlay(2, opts("fast_ino=1"));
     CHECK(attr(*ov, "b").st_ino == disk_ino(t.path(0, "b")));
 }
@@ -136,7 +136,7 @@ TEST_CASE("user.containers.override_stat on a layer root turns override mode on"
                    {0, "f", Kind::xattr, "user.containers.override_stat=5:6:0600:file"},
                    {0, "dev", Kind::xattr, "user.containers.override_stat=0:0:0666:char-1-3"}});
     if (!t.ok())
-        return;
+        SKIP_CASE(t.why());
     auto ov = t.overlay(1);
     ov->layers[0].set_override_mode(OverrideMode::containers); // what open_overlay detects
     struct stat f = attr(*ov, "f");
@@ -154,7 +154,7 @@ TEST_CASE("A malformed override_stat is EINVAL for that file only", "[fuse-overl
     TempTree t(1, {{0, "bad", Kind::file}, {0, "good", Kind::file},
                    {0, "bad", Kind::xattr, "user.fuseoverlayfs.override_stat=junk"}});
     if (!t.ok())
-        return;
+        SKIP_CASE(t.why());
     auto ov = t.overlay(1);
     ov->layers[0].set_override_mode(OverrideMode::user);
     CHECK(do_lookup(*ov, FUSE_ROOT_ID, "bad").error().value == EINVAL);
@@ -165,7 +165,7 @@ TEST_CASE("Mapping applies after the override", "[fuse-overlay][attr][override]"
     TempTree t(1, {{0, "f", Kind::file},
                    {0, "f", Kind::xattr, "user.fuseoverlayfs.override_stat=0:0:100644"}});
     if (!t.ok())
-        return;
+        SKIP_CASE(t.why());
     auto ov = t.overlay(1, opts("uidmapping=0:1000:1,gidmapping=0:1000:1"));
     ov->layers[0].set_override_mode(OverrideMode::user);
     CHECK(attr(*ov, "f").st_uid == 1000);

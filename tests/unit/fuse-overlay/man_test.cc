@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// man_test.cc — every option cli.cc parses is documented in man/fuse-overlay.1.scd (STYLE.md B12)
+// man_test.cc — every option cli.cc parses is documented in man/fuse-overlay.1.scd (docs/style.md B12)
 #include "fuse-overlay/cli.h"
 
 #include <catch2/catch.hpp>

@@ -5,11 +5,13 @@
 #include "fuse-overlay/layer.h"
 #include "fuse-overlay/ops/ops.h"
 #include "fuse-overlay/overlay.h"
+#include "tests/unit/skip.h"
 
 #include <catch2/catch.hpp>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -34,12 +36,35 @@ struct Entry {
     std::string data = {}; ///< file content, symlink target, or "name=value" for xattr
 };
 
+/// Where temp trees go: the first of $TMPDIR, /var/tmp and /tmp whose filesystem takes user.*
+/// xattrs (a tmpfs before Linux 6.6 does not, and most cases here need them), else /tmp.
+inline const std::string& temp_base() {
+    static const std::string base = [] {
+        std::vector<std::string> dirs;
+        if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0')
+            dirs.emplace_back(t);
+        dirs.emplace_back("/var/tmp");
+        dirs.emplace_back("/tmp");
+        for (const std::string& d : dirs) {
+            std::string tmpl = d + "/ovl-unit-probe-XXXXXX";
+            if (mkdtemp(tmpl.data()) == nullptr)
+                continue;
+            bool ok = ::setxattr(tmpl.c_str(), "user.probe", "1", 1, 0) == 0;
+            ::rmdir(tmpl.c_str());
+            if (ok)
+                return d;
+        }
+        return std::string("/tmp");
+    }();
+    return base;
+}
+
 /// Builds layers L0..Ln-1 under a fresh temp dir (ninja's ScopedTempDir model).
 class TempTree {
 public:
     TempTree(unsigned layers, const std::vector<Entry>& spec) {
-        char tmpl[] = "/tmp/ovl-unit-XXXXXX";
-        if (mkdtemp(tmpl) == nullptr)
+        std::string tmpl = temp_base() + "/ovl-unit-XXXXXX";
+        if (mkdtemp(tmpl.data()) == nullptr)
             throw std::runtime_error("mkdtemp");
         root_ = tmpl;
         for (unsigned i = 0; i < layers; ++i)
@@ -60,8 +85,9 @@ public:
     }
     /// The work dir overlays with an upper layer use (`<workdir>/work`).
     std::string work_path() const { return root_ + "/W/work"; }
-    /// False when the host refused (e.g. trusted.* xattrs without privilege).
-    bool ok() const { return ok_; }
+    /// False when the host refused (e.g. trusted.* xattrs without privilege); why() says what.
+    bool ok() const { return why_.empty(); }
+    const std::string& why() const { return why_; }
 
     /// An Overlay over layers 0..n-1 (layer 0 on top); `upper` makes layer 0 the upper layer.
     std::unique_ptr<Overlay> overlay(unsigned n, OverlayOptions o = {}, bool upper = false) {
@@ -92,8 +118,8 @@ private:
             int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (fd < 0)
                 throw std::runtime_error("create " + p);
-            ok_ = ok_ && ::write(fd, e.data.data(), e.data.size()) ==
-                             static_cast<ssize_t>(e.data.size());
+            if (::write(fd, e.data.data(), e.data.size()) != static_cast<ssize_t>(e.data.size()))
+                refused("write " + e.path);
             ::close(fd);
             break;
         }
@@ -101,22 +127,30 @@ private:
             std::filesystem::create_directories(p);
             break;
         case Kind::symlink:
-            ok_ = ok_ && ::symlink(e.data.c_str(), p.c_str()) == 0;
+            if (::symlink(e.data.c_str(), p.c_str()) != 0)
+                refused("symlink " + e.path);
             break;
         case Kind::whiteout_dev:
-            ok_ = ok_ && ::mknod(p.c_str(), S_IFCHR | 0600, makedev(0, 0)) == 0;
+            if (::mknod(p.c_str(), S_IFCHR | 0600, makedev(0, 0)) != 0)
+                refused("mknod " + e.path + " (char 0/0 whiteout)");
             break;
         case Kind::xattr: {
             size_t eq = e.data.find('=');
             std::string name = e.data.substr(0, eq), value = e.data.substr(eq + 1);
-            ok_ = ok_ && ::lsetxattr(p.c_str(), name.c_str(), value.data(), value.size(), 0) == 0;
+            if (::lsetxattr(p.c_str(), name.c_str(), value.data(), value.size(), 0) != 0)
+                refused("setxattr " + name + " on " + (e.path.empty() ? "/" : e.path));
             break;
         }
         }
     }
 
+    void refused(const std::string& what) {
+        if (why_.empty())
+            why_ = what + ": " + std::strerror(errno);
+    }
+
     std::string root_;
-    bool ok_ = true;
+    std::string why_; ///< the first step the host refused, with its errno
 };
 
 /// Looks a slash-separated path up from the root through do_lookup; 0 when absent.

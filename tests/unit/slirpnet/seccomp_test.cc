@@ -19,7 +19,7 @@ using namespace slirp;
 
 namespace {
 
-// contract §5.2, slirp4netns 1.2.0's order.
+// docs/compat/slirp4netns.md §5.2, slirp4netns 1.2.0's order.
 const char* const upstream_list =
     "execve lookup_dcookie pidfd_getfd ptrace process_vm_readv process_vm_writev delete_module "
     "finit_module init_module chroot fsconfig fsmount fsopen fspick mount move_mount open_tree "
