@@ -13,7 +13,7 @@ build_pkgs=(meson ninja-build pkg-config g++ catch2 libfuse3-dev libseccomp-dev 
             nlohmann-json3-dev scdoc python3 clang-16 libclang-rt-16-dev)
 test_pkgs=(bats rootlesskit slirp4netns fuse-overlayfs uidmap fuse3 iproute2 iputils-ping iperf3
            ncat socat jq busybox-static util-linux procps passt podman runc hyperfine kmod attr
-           curl psmisc docker.io)
+           curl psmisc docker.io buildah containerd debhelper dpkg-dev lintian)
 
 missing=()
 note() { missing+=("$1"); echo "prepare-host: $1" >&2; }
