@@ -9,7 +9,7 @@
 
 namespace slirp {
 
-/// IPv6 addresses of libslirp's fixed plan (contract §3.1): prefix fd00::/64, router fd00::2
+/// IPv6 addresses of libslirp's fixed plan (docs/compat/slirp4netns.md §3.1): prefix fd00::/64, router fd00::2
 /// (link-local fe80::2), DNS fd00::3; not affected by --cidr.
 inline Addr v6_addr(uint8_t a0, uint8_t a1, uint8_t last) noexcept {
     Addr a;
@@ -19,7 +19,7 @@ inline Addr v6_addr(uint8_t a0, uint8_t a1, uint8_t last) noexcept {
     return a;
 }
 
-/// Addresses in host byte order, derived from --cidr as libslirp does (contract §3.1).
+/// Addresses in host byte order, derived from --cidr as libslirp does (docs/compat/slirp4netns.md §3.1).
 struct Config {
     uint32_t net = 0x0a000200;
     unsigned prefix = 24;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // nat.cc — where a guest destination lives on the host, and how host peers look to the guest
 //
-// Theory of operation (contract §3.4, §3.5, libslirp's sotranslate_out/in): the gateway
+// Theory of operation (docs/compat/slirp4netns.md §3.4, §3.5, libslirp's sotranslate_out/in): the gateway
 // (10.0.2.2) maps to 127.0.0.1 and any other address of fd00::/64 to ::1, unless
 // --disable-host-loopback; the DNS address's port 53 maps to the host resolver: 10.0.2.3 to the
 // first IPv4 nameserver of resolv.conf (as libslirp), fd00::3 to the first nameserver of either

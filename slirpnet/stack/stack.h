@@ -69,7 +69,7 @@ struct Stack {
     int next_forward_id = 1;
 };
 
-/// Where a guest packet to `dst:dport` goes on the host (contract §3.4, §3.5): the gateway maps
+/// Where a guest packet to `dst:dport` goes on the host (docs/compat/slirp4netns.md §3.4, §3.5): the gateway maps
 /// to 127.0.0.1 (fd00::/64 to ::1) unless --disable-host-loopback, DNS:53 to the host resolver;
 /// false = refused. The host socket's family is out.family(), not necessarily dst's.
 bool translate_out(const Stack& st, const Addr& dst, uint16_t dport, SockAddr& out) noexcept;

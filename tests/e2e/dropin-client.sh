@@ -56,7 +56,7 @@ wait_http() { # URL: up to 20 s for the first answer
 
 client_versions() {
     local b
-    for b in slirp4netns fuse-overlayfs rootlesskit rootlessctl; do
+    for b in slirp4netns fuse-overlayfs rootlesskit rootlessctl rootlesskit-docker-proxy; do
         check "sha256-$b" "$(sha256sum </usr/bin/$b | cut -d' ' -f1)"
     done
     check slirp4netns "$(/usr/bin/slirp4netns --version | head -1)"

@@ -11,7 +11,7 @@
 load ../integration/helpers
 bats_require_minimum_version 1.5.0
 
-SWAPPED=(slirp4netns fuse-overlayfs rootlesskit rootlessctl)
+SWAPPED=(slirp4netns fuse-overlayfs rootlesskit rootlessctl rootlesskit-docker-proxy)
 CLIENT=$SOURCE_DIR/tests/e2e/dropin-client.sh
 
 setup_file() {
@@ -95,7 +95,7 @@ check_line() { sed -n "s/^CHECK $1 //p" <<<"$output" | tail -1; }
     for b in "${SWAPPED[@]}" slirpnet fuse-overlay; do
         test -x "$DROPIN_DIR/root/usr/bin/$b" || { echo "package lacks /usr/bin/$b" >&2; return 1; }
     done
-    for m in slirpnet slirp4netns fuse-overlay fuse-overlayfs rootlesskit rootlessctl; do
+    for m in slirpnet slirp4netns fuse-overlay fuse-overlayfs rootlesskit rootlessctl rootlesskit-docker-proxy; do
         test -e "$DROPIN_DIR/root/usr/share/man/man1/$m.1.gz" || { echo "no man page $m.1" >&2; return 1; }
     done
 }

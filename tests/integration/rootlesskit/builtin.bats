@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
 # builtin.bats — --port-driver=builtin: UDP, IPv6, the client's source IP, a flood of connections,
-# a child address that drops SYNs, removing a port, rootlesskit-docker-proxy (contract §5.2, §4.2)
+# a child address that drops SYNs, removing a port, rootlesskit-docker-proxy (docs/compat/rootlesskit.md §5.2, §4.2)
 
 load lib
 
