@@ -169,7 +169,18 @@ EOF
         add-ports "127.0.0.1:$DROPIN_PORT:8080/tcp" >/dev/null
     wait_http "http://127.0.0.1:$DROPIN_PORT/" >/dev/null || die "published port never answered"
     check containerd-port "$(http_get "http://127.0.0.1:$DROPIN_PORT/")"
+    # The shim of a detached task outlives containerd: end the task and delete it, so the shim
+    # exits, before rootlesskit goes.
     inns ctr task kill -s KILL web >/dev/null 2>&1 || true
+    inns ctr task delete --force web >/dev/null 2>&1 || true
+    inns ctr containers delete web >/dev/null 2>&1 || true
+    for i in $(seq 50); do
+        pgrep -u "$(id -u)" -f "containerd-shim-runc-v2 .*-address $sock" >/dev/null || break
+        sleep 0.1
+    done
+    if pgrep -u "$(id -u)" -f "containerd-shim-runc-v2 .*-address $sock" >/dev/null; then
+        die "a containerd shim outlived its task"
+    fi
 }
 
 case "${1:-}" in
