@@ -77,8 +77,11 @@ wait_for_file_content() { wait_until "$1" test -s "$2"; }
 make_userns_netns() {
     spawn unshare --user --map-root-user --net sleep infinity
     NS_PID=$SPAWNED_PID
-    wait_until 5 test "$(readlink /proc/$NS_PID/ns/net 2>/dev/null)" != "$(readlink /proc/self/ns/net)"
+    wait_until 5 netns_differs "$NS_PID"
 }
+
+# netns_differs PID: PID's network namespace is no longer ours (evaluated at each poll).
+netns_differs() { [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ]; }
 
 # in_ns PID CMD...: run CMD inside the user+net(+mnt) namespaces of PID.
 in_ns() {

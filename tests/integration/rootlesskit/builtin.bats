@@ -51,6 +51,8 @@ host_addr() {
 }
 
 fd_count() { ls "/proc/$1/fd" | wc -l; }
+# fd_count_at_most PID N: PID holds at most N fds (evaluated at each poll of wait_until).
+fd_count_at_most() { [ "$(fd_count "$1")" -le "$2" ]; }
 
 @test "builtin: UDP echo through a published port (udp, udp4)" {
     local p1 p2; p1=$(free_port); p2=$(free_port)
@@ -142,7 +144,7 @@ fd_count() { ls "/proc/$1/fd" | wc -l; }
     kill -0 "$RK_PID"
     # Debian's 1.1.0 keeps about four fds per finished connection (19 → 8014 here): ours only.
     is_original "$ROOTLESSKIT" && return 0
-    wait_until 20 test "$(fd_count "$RK_PID")" -le "$before" || {
+    wait_until 20 fd_count_at_most "$RK_PID" "$before" || {
         echo "fds: before $before, now $(fd_count "$RK_PID")" >&2; return 1; }
 }
 

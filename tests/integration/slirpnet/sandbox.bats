@@ -176,7 +176,7 @@ blocked='seccomp: The following syscalls are blocked: execve lookup_dcookie pidf
         printf "nameserver 127.0.0.1\n" >"$R/resolv.conf"
         mount -t tmpfs tmpfs /etc
         ln -s "$R/resolv.conf" /etc/resolv.conf
-        socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"echo dns-udp-answer" & u=$!
+        socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"head -c1 >/dev/null; echo dns-udp-answer" & u=$!
         unshare --net sleep 60 & g=$!
         sleep 0.2
         "$SLIRP4NETNS" -c -r 5 --enable-sandbox --enable-seccomp $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 & s=$!
