@@ -8,6 +8,9 @@
 # shows that it is the swap that is being tested. The host's /usr/bin is never changed.
 # Runs as root (bind mounts over /usr/bin); the clients run as $RT_TEST_USER.
 
+# This suite itself runs as root (bind mounts over /usr/bin); every client it starts runs as the
+# test user (swap_run), so the helpers' refusal of root does not apply here.
+RT_ALLOW_ROOT=1
 load ../integration/helpers
 bats_require_minimum_version 1.5.0
 

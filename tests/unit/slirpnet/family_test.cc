@@ -89,9 +89,13 @@ struct Guest {
             }
             r.push_back(s);
         }
+        // Each Seg's view points into its frame: keep the frames for the Guest's lifetime.
+        for (Bytes& f : t.sink.frames)
+            taken.push_back(std::move(f));
         t.sink.frames.clear();
         return r;
     }
+    std::vector<Bytes> taken;
     std::vector<Seg> wait() {
         for (int i = 0; i < 40 && t.sink.frames.empty(); ++i)
             poll_once(t.st, 50);
