@@ -82,7 +82,7 @@ client_podman_storage() {
     podman_default_setup
     podman run --name c1 "$BB_IMAGE" sh -c 'echo dropin-data >/f; rm /bin/date' >/dev/null
     podman commit -q c1 localhost/bb2 >/dev/null
-    check podman-commit "$(podman run --rm localhost/bb2 sh -c 'cat /f; test -e /bin/date || echo gone')"
+    check podman-commit "$(podman run --rm localhost/bb2 sh -c 'test -e /bin/date || echo "$(cat /f) gone"')"
     check podman-driver "$(podman info --format '{{index .Store.GraphOptions "overlay.mount_program" "Executable"}}')"
 }
 

@@ -135,8 +135,7 @@ check_line() { sed -n "s/^CHECK $1 //p" <<<"$output" | tail -1; }
     for mode in ours originals; do
         swap_run "$mode" podman-storage
         assert_equal "$(check_line podman-driver)" /usr/bin/fuse-overlayfs
-        assert_equal "$(check_line podman-commit)" "dropin-data
-gone"
+        assert_equal "$(check_line podman-commit)" "dropin-data gone"
     done
 }
 
