@@ -122,8 +122,11 @@ require_binary() {
 free_port() {
     local p
     for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 20000))
-        if ! ss -Htln "sport = :$p" | grep -q .; then echo "$p"; return 0; fi
+        # Below the kernel's ephemeral range (32768 up by default), so that no outgoing
+        # connection can take the port between this check and the test's bind; no socket of
+        # any state or protocol on it now.
+        p=$((12000 + RANDOM % 20000))
+        if ! ss -Htuan "sport = :$p" | grep -q .; then echo "$p"; return 0; fi
     done
     return 1
 }
