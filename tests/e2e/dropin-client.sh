@@ -59,8 +59,8 @@ client_versions() {
     for b in slirp4netns fuse-overlayfs rootlesskit rootlessctl rootlesskit-docker-proxy; do
         check "sha256-$b" "$(sha256sum </usr/bin/$b | cut -d' ' -f1)"
     done
-    check slirp4netns "$(/usr/bin/slirp4netns --version | head -1)"
-    check rootlesskit "$(/usr/bin/rootlesskit --version | head -1)"
+    check slirp4netns "$(/usr/bin/slirp4netns --version | sed -n 1p)"
+    check rootlesskit "$(/usr/bin/rootlesskit --version | sed -n 1p)"
 }
 
 client_podman_net() {
@@ -157,7 +157,7 @@ EOF
     export CONTAINERD_ADDRESS=$sock CONTAINERD_SNAPSHOTTER=native
     timeout 60 podman save --format oci-archive -o "$PE_DIR/bb.tar" "$BB_IMAGE" >/dev/null
     inns ctr images import --base-name localhost/bb --digests "$PE_DIR/bb.tar" >/dev/null
-    local ref; ref=$(inns ctr images ls -q | head -1)
+    local ref; ref=$(inns ctr images ls -q | sed -n 1p)
     local out
     out=$(inns ctr run --rm --net-host --cgroup "" --cpu-shares 0 "$ref" c1 \
         sh -c 'ip -4 addr show dev tap0; ping -c1 -W5 10.0.2.2 >/dev/null && echo gw-ok' 2>&1) ||
