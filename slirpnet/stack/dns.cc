@@ -17,7 +17,11 @@
 
 namespace slirp::dns {
 
-uint32_t parse_resolv_conf(std::string_view text) noexcept {
+namespace {
+
+/// Calls fn(address text) for each `nameserver` line of resolv.conf, in order, until fn returns
+/// true; returns whether one did.
+template <typename Fn> bool for_each_nameserver(std::string_view text, Fn fn) {
     size_t pos = 0;
     while (pos < text.size()) {
         size_t eol = text.find('\n', pos);
@@ -31,29 +35,28 @@ uint32_t parse_resolv_conf(std::string_view text) noexcept {
         while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
             line.remove_prefix(1);
         size_t end = line.find_first_of(" \t\r%#;");
-        std::string addr(line.substr(0, end));
-        in_addr a{};
-        if (inet_pton(AF_INET, addr.c_str(), &a) == 1)
-            return ntohl(a.s_addr);
+        if (fn(std::string(line.substr(0, end))))
+            return true;
     }
-    return 0;
+    return false;
+}
+
+} // namespace
+
+uint32_t parse_resolv_conf(std::string_view text) noexcept {
+    uint32_t found = 0;
+    for_each_nameserver(text, [&](const std::string& addr) {
+        in_addr a{};
+        if (inet_pton(AF_INET, addr.c_str(), &a) != 1)
+            return false;
+        found = ntohl(a.s_addr);
+        return true;
+    });
+    return found;
 }
 
 bool parse_resolv_conf_any(std::string_view text, Addr& out) noexcept {
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t eol = text.find('\n', pos);
-        std::string_view line = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
-        pos = eol == std::string_view::npos ? text.size() : eol + 1;
-        constexpr std::string_view kw = "nameserver";
-        if (line.substr(0, kw.size()) != kw || line.size() == kw.size() ||
-            (line[kw.size()] != ' ' && line[kw.size()] != '\t'))
-            continue;
-        line.remove_prefix(kw.size());
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-            line.remove_prefix(1);
-        size_t end = line.find_first_of(" \t\r%#;");
-        std::string addr(line.substr(0, end));
+    return for_each_nameserver(text, [&](const std::string& addr) {
         in_addr a{};
         in6_addr a6{};
         if (inet_pton(AF_INET, addr.c_str(), &a) == 1) {
@@ -67,8 +70,8 @@ bool parse_resolv_conf_any(std::string_view text, Addr& out) noexcept {
             if (!out.is_link_local6()) // a link-local one would need its scope id: skipped
                 return true;
         }
-    }
-    return false;
+        return false;
+    });
 }
 
 void refresh(Stack& st) noexcept {
