@@ -39,7 +39,7 @@ void op_init(void* userdata, fuse_conn_info* conn) noexcept {
     // Locks go to the backing fds only when a waiting lock cannot stall the whole loop
     // (locks.cc); single-threaded the kernel keeps them, as with upstream.
     if (!ov->opts.threaded)
-        conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+        conn->want &= ~static_cast<unsigned>(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }
 
 fuse_lowlevel_ops make_ops() {
@@ -160,12 +160,13 @@ int run(OverlayOptions opts, const char* argv0) {
     }
     if (opts.debug)
         common::log::set_level(common::log::Level::debug);
+    for (const std::string& line : opts.debug_banner)
+        std::fprintf(stderr, "%s\n", line.c_str());
     raise_nofile_limit();
     umask(0);
     std::string mountpoint = opts.mountpoint;
     std::string fuse_o = join_fuse_opts(opts.fuse_opts);
     std::unique_ptr<Overlay> ov = open_overlay(std::move(opts));
-    common::log::debug("layers=%zu upper=%s", ov->layers.size(), ov->has_upper ? "yes" : "no");
 
     std::string arg0 = "fuse-overlayfs", dash_o = "-o";
     char* argv[] = {arg0.data(), dash_o.data(), fuse_o.data(), nullptr};
