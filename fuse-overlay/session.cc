@@ -36,6 +36,11 @@ void op_init(void* userdata, fuse_conn_info* conn) noexcept {
         conn->want |= FUSE_CAP_WRITEBACK_CACHE;
         ov->writeback = true;
     }
+    // Symlink targets never change in place (a new target is a new node), so the kernel may
+    // keep them in its page cache (cache.bats replaces and renames over symlinks). Lookups and
+    // readdirs of one directory may run side by side: the threaded loop serialises our state
+    // under the big lock (ops/guard.h), so this only lets the kernel overlap its own part.
+    conn->want |= conn->capable & (FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_PARALLEL_DIROPS);
     // Locks go to the backing fds only when a waiting lock cannot stall the whole loop
     // (locks.cc); single-threaded the kernel keeps them, as with upstream.
     if (!ov->opts.threaded)
