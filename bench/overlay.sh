@@ -13,9 +13,10 @@
 # Write rows (a fresh, empty upper for each tool and repetition): create NWRITE small files, append
 # to NWRITE lower files, write a BIGMB file (dd + fsync), chmod of the BIGMB lower file (a copy-up),
 # the same with -o metacopy=on (ours only copies the metadata; Debian's 1.10 ignores the option;
-# the kernel refuses metacopy=on together with userxattr, so it shows n/a), and rm -rf of a lower
-# tree. A row the tool refuses with EROFS shows "n/a (EROFS)" (ENOSYS likewise), a refused mount
-# option "n/a (refused)", any other failure "n/a (failed)".
+# the kernel refuses metacopy=on together with userxattr, so it shows n/a), rm -rf of a lower
+# tree, and the mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
+# "n/a (EROFS)" (ENOSYS likewise), a refused mount option "n/a (refused)", any other failure
+# "n/a (failed)".
 # Each tool runs REPS times (interleaved, in all six orders in turn, a fresh mount each time)
 # and the median is printed: this host is noisy. The chmod rows time the chmod(2) call in-process.
 set -euo pipefail
@@ -128,6 +129,12 @@ if mnt ",metacopy=on" 2>/dev/null; then
 else
     echo "chmod_${BIGMB}MiB_metacopy refused"
 fi
+fresh
+# What every container start and stop pays: the mean of 20 mount + umount cycles (with an upper).
+cd /; s=$EPOCHREALTIME; n=0
+for i in $(seq 20); do mnt "" || break; umount "$M"; n=$((n + 1)); done
+e=$EPOCHREALTIME
+if [ $n = 20 ]; then echo "mount_umount $(echo "($e - $s) / 20" | bc -l)"; else echo "mount_umount failed"; fi
 fresh
 '
 # warm_lower: a row reading the big lower file reads it first, untimed, so that it times the

@@ -47,6 +47,7 @@ struct Parser {
     std::string plugins;
     bool have_lowerdir = false;
     std::string uidmapping, gidmapping;
+    std::string lowerdir; // as given, for the debug banner
     bool have_uidmapping = false, have_gidmapping = false;
 
     void warn_unknown(std::string_view arg) {
@@ -77,6 +78,7 @@ struct Parser {
         if (has_value) {
             if (key == "lowerdir") {
                 o.lowerdirs = split_lowerdirs(value);
+                lowerdir = value;
                 have_lowerdir = true;
             } else if (key == "upperdir") {
                 o.upperdir = value;
@@ -182,6 +184,20 @@ struct Parser {
             throw CliError("cannot load plugin " + plugins + ": plugins are not supported",
                            preamble);
     }
+
+    // What upstream prints on stderr before mounting when debugging (-d, -o debug, --debug):
+    // the options as given, "NOT USED" for a missing upper, "unchanged" for no mapping.
+    std::vector<std::string> debug_banner() const {
+        auto or_else = [](const std::string& v, const char* dflt) { return v.empty() ? dflt : v; };
+        return {"uid=" + (have_uidmapping ? uidmapping : std::string("unchanged")),
+                "gid=" + (have_gidmapping ? gidmapping : std::string("unchanged")),
+                "upperdir=" + or_else(o.upperdir, "NOT USED"),
+                "workdir=" + or_else(o.workdir, "NOT USED"),
+                "lowerdir=" + lowerdir,
+                "mountpoint=" + o.mountpoint,
+                "plugins=<none>",
+                std::string("fsync=") + (o.fsync ? "enabled" : "disabled")};
+    }
 };
 
 } // namespace
@@ -270,7 +286,9 @@ OverlayOptions parse_cli(const std::vector<std::string>& args, bool euid_root) {
         } else if (a == "-d") {
             p.o.debug = p.o.fuse_debug = p.o.foreground = true;
         } else if (a == "--debug") {
-            p.o.debug = true;
+            // libfuse's session --debug: both traces, but no -f (fuse_daemonize then sends them
+            // to /dev/null), exactly as with the original
+            p.o.debug = p.o.fuse_debug = true;
         } else if (a == "-s") {
             // single-threaded is already the default
         } else if (a == "-h" || a == "--help") {
@@ -285,6 +303,8 @@ OverlayOptions parse_cli(const std::vector<std::string>& args, bool euid_root) {
     if (p.o.fuse_debug)
         p.o.fuse_opts.push_back("debug");
     p.finish();
+    if (p.o.debug && p.o.action == OverlayOptions::Action::mount)
+        p.o.debug_banner = p.debug_banner();
     return std::move(p.o);
 }
 

@@ -40,7 +40,9 @@ struct OverlayOptions {
 
     bool foreground = false; ///< -f, -d, -o debug
     bool debug = false;      ///< --debug, -d, -o debug: our own trace lines
-    bool fuse_debug = false; ///< -d, -o debug: libfuse's request trace
+    bool fuse_debug = false; ///< --debug, -d, -o debug: libfuse's request trace
+    /// With debug: upstream's "uid=…", "lowerdir=…", "fsync=…" lines, printed before mounting.
+    std::vector<std::string> debug_banner;
 
     /// Mount/session options handed to libfuse (`-o` values), injected defaults first.
     std::vector<std::string> fuse_opts;

@@ -36,10 +36,15 @@ void op_init(void* userdata, fuse_conn_info* conn) noexcept {
         conn->want |= FUSE_CAP_WRITEBACK_CACHE;
         ov->writeback = true;
     }
+    // Symlink targets never change in place (a new target is a new node), so the kernel may
+    // keep them in its page cache (cache.bats replaces and renames over symlinks). Lookups and
+    // readdirs of one directory may run side by side: the threaded loop serialises our state
+    // under the big lock (ops/guard.h), so this only lets the kernel overlap its own part.
+    conn->want |= conn->capable & (FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_PARALLEL_DIROPS);
     // Locks go to the backing fds only when a waiting lock cannot stall the whole loop
     // (locks.cc); single-threaded the kernel keeps them, as with upstream.
     if (!ov->opts.threaded)
-        conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+        conn->want &= ~static_cast<unsigned>(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }
 
 fuse_lowlevel_ops make_ops() {
@@ -160,12 +165,13 @@ int run(OverlayOptions opts, const char* argv0) {
     }
     if (opts.debug)
         common::log::set_level(common::log::Level::debug);
+    for (const std::string& line : opts.debug_banner)
+        std::fprintf(stderr, "%s\n", line.c_str());
     raise_nofile_limit();
     umask(0);
     std::string mountpoint = opts.mountpoint;
     std::string fuse_o = join_fuse_opts(opts.fuse_opts);
     std::unique_ptr<Overlay> ov = open_overlay(std::move(opts));
-    common::log::debug("layers=%zu upper=%s", ov->layers.size(), ov->has_upper ? "yes" : "no");
 
     std::string arg0 = "fuse-overlayfs", dash_o = "-o";
     char* argv[] = {arg0.data(), dash_o.data(), fuse_o.data(), nullptr};

@@ -141,8 +141,21 @@ mount_program_pids() {
         assert_contains "$output" "$want"
     done
     assert_not_contains "$output" "/data/keep"
-    # the re-created dir2 is listed differently under each overlay (kernel: D dir2; ours: C dir2 and
-    # D dir2/old; 1.10, whose opaque mark Podman's diff ignores: C dir2 only), so only dir2/n is checked
+    # dir2, deleted and re-created: with a mount program Podman always takes the naive diff (the
+    # container's merged view against the image's), which lists the directory as changed and its
+    # lost file as deleted. Kernel overlayfs without a mount program gets the native diff instead
+    # (the upper walked for whiteouts and opaque xattrs: "D dir2", "A dir2/n"); our upper holds
+    # the same opaque directory as the kernel's (write-names.bats), so only the algorithm differs.
+    local diff=$output
+    grep -qx "C /data/dir2" <<<"$diff"
+    run ! grep -qx "D /data/dir2" <<<"$diff"
+    if is_original "$FUSE_OVERLAYFS"; then
+        # 1.10 loses the deletion: dir2/old is missing from the list, and a commit brings it back
+        # (see the opaque-directory commit test below)
+        run ! grep -qx "D /data/dir2/old" <<<"$diff"
+    else
+        grep -qx "D /data/dir2/old" <<<"$diff"
+    fi
 }
 
 @test "a committed container runs as an image that shows its changes (AUFS whiteouts in a lower layer)" {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# debug.bats — -d / -o debug: upstream's per-op trace lines ("ovl_lookup(parent=1, name=f)") on
-# stderr, in the foreground; none without debug. Upstream's inode numbers are node addresses, so
+# debug.bats — -d / -o debug: upstream's option lines ("lowerdir=…") and per-op trace lines
+# ("ovl_lookup(parent=1, name=f)") on stderr, in the foreground; none without debug. --debug alone
+# detaches as the original 1.10 does (libfuse's -d implies -f, its --debug does not). Upstream's inode numbers are node addresses, so
 # only root-relative lines are matched literally and the rest by pattern.
 
 load ../helpers
@@ -75,11 +76,22 @@ assert_trace_lines() {
     assert_line_matches 'ovl_mkdir\(ino=1, name=d, mode=[0-9]+\)' "$err"
 }
 
+# assert_banner_lines: upstream's option lines, printed before the mount.
+assert_banner_lines() {
+    local err; err=$(cat "$T/stderr")
+    local want
+    for want in uid=unchanged gid=unchanged "upperdir=$T/U" "workdir=$T/W" "lowerdir=$T/L1" \
+        "mountpoint=$T/M" "plugins=<none>" "fsync=enabled"; do
+        grep -qxF -- "$want" <<<"$err" || { printf 'no line %s in:\n%s\n' "$want" "$err" >&2; return 1; }
+    done
+}
+
 @test "-d: foreground, and one trace line per op on stderr" {
     start_daemon -d
     do_ops
     run ! daemon_exited # -d alone keeps the daemon in the foreground
     stop_daemon
+    assert_banner_lines
     assert_trace_lines
     # libfuse's own request trace is there too, and nothing of ours goes to stdout
     grep -q '^unique: [0-9]*, opcode: LOOKUP' "$T/stderr"
@@ -95,9 +107,27 @@ assert_trace_lines() {
     assert_trace_lines
 }
 
+@test "--debug alone detaches once mounted, as the original: the option lines only" {
+    local rc=0
+    unshare -rm bash -c '
+        "$FUSE_OVERLAYFS" --debug -o lowerdir="$T/L1",upperdir="$T/U",workdir="$T/W" "$T/M" \
+            2>"$T/stderr" || exit 98
+        # the launcher has exited 0: the mount is live and served by the detached daemon
+        grep -qF " $T/M " /proc/self/mountinfo || exit 97
+        cat "$T/M/f"; echo new >"$T/M/g"
+        umount "$T/M"' >"$T/out" || rc=$?
+    [ "$rc" -eq 0 ] || { cat "$T/stderr" >&2; return 1; }
+    assert_equal "$(cat "$T/out")" "lower"
+    assert_equal "$(cat "$T/U/g")" "new"
+    assert_banner_lines
+    # the per-op lines were written after the daemon detached: to /dev/null, never here
+    run ! grep '^ovl_' "$T/stderr"
+}
+
 @test "without debug no trace line is printed" {
     start_daemon -f
     do_ops
     stop_daemon
     run ! grep '^ovl_' "$T/stderr"
+    run ! grep '^lowerdir=' "$T/stderr"
 }

@@ -38,3 +38,24 @@ ovl_unmount_if_mounted() {
 
 # ovl_is_mounted PATH: true while PATH is a mountpoint in this mount namespace (for wait_until).
 ovl_is_mounted() { grep -qF " $1 " /proc/self/mountinfo; }
+
+# ovl_fg_in_mount OPTS CMD [WRAPPER...]: like ovl_in_mount, but the daemon runs in the foreground
+# (-f) as a child of the namespace's shell, started through WRAPPER (e.g. strace -f -o FILE), with
+# its PID in $OVL_PID for CMD. After CMD the mount is unmounted and the daemon waited for; the
+# status is CMD's (98: the daemon did not exit 0; 99: no mount within 10 s).
+ovl_fg_in_mount() {
+    OVL_OPTS=$1 OVL_CMD=$2 unshare -rm bash -c '
+        "$@" "$FUSE_OVERLAYFS" -f -o "$OVL_OPTS" "$T/M" 2>"$T/mount.err" & OVL_PID=$!
+        for i in $(seq 200); do
+            grep -qF " $T/M " /proc/self/mountinfo && break
+            kill -0 $OVL_PID 2>/dev/null || break
+            sleep 0.05
+        done
+        grep -qF " $T/M " /proc/self/mountinfo || { cat "$T/mount.err" >&2; kill $OVL_PID; exit 99; }
+        rc=0
+        (cd "$T/M" && eval "$OVL_CMD") || rc=$?
+        cd / && umount "$T/M"
+        wait $OVL_PID || { echo "daemon exited $?" >&2; exit 98; }
+        exit $rc
+    ' _ "${@:3}"
+}

@@ -74,8 +74,8 @@ more"
     rm -rf "$T/W"; mkdir "$T/W"
     run ovl_kernel_in_mount "$OPTS,metacopy=on" 'md5sum <big'
     # Linux refuses userxattr together with metacopy=on ("conflicting options"): an unprivileged
-    # kernel mount cannot use metacopy at all. (As real root, with trusted.overlay.*, it reads
-    # our upper; checked by hand.)
+    # kernel mount cannot use metacopy at all. As real root, with trusted.overlay.*, it reads our
+    # upper: metacopy-root.bats, which the harness runs as root.
     if [ "$status" -eq 99 ]; then
         # Then the refusal is the option pair, not our upper: the same layers mount without it.
         rm -rf "$T/W"; mkdir "$T/W"

@@ -48,19 +48,43 @@ $(stat -c %i "$T/L1/good")"
     fusermount3 -u "$T/M"
 }
 
-@test "threaded=1 serves parallel readers correctly" {
-    run ovl_in_mount "lowerdir=$T/L1,threaded=1" '
-        for j in 1 2 3 4; do (cat d/f* | md5sum >"$T/sum.$j") & done; wait
-        cat "$T"/sum.* | sort -u | wc -l; cat d/f* | md5sum'
+@test "threaded=1 serves parallel readers from a pool of worker threads; the default from one" {
+    # after four readers at once, the daemon has its main thread and more than one worker
+    local cmd='for j in 1 2 3 4; do (cat d/f* | md5sum >"$T/sum.$j") & done; wait
+        cat "$T"/sum.* | sort -u | wc -l; cat d/f* | md5sum; ls /proc/$OVL_PID/task | wc -l'
+    run ovl_fg_in_mount "lowerdir=$T/L1,threaded=1" "$cmd"
     [ "$status" -eq 0 ]
-    assert_equal "$output" "1
-$(cat "$T"/L1/d/f* | md5sum)"
+    assert_equal "${lines[0]}" 1
+    assert_equal "${lines[1]}" "$(cat "$T"/L1/d/f* | md5sum)"
+    [ "${lines[2]}" -ge 3 ] || { echo "threads: ${lines[2]}" >&2; return 1; }
+    run ovl_fg_in_mount "lowerdir=$T/L1" "$cmd"
+    [ "$status" -eq 0 ]
+    assert_equal "${lines[1]}" "$(cat "$T"/L1/d/f* | md5sum)"
+    assert_equal "${lines[2]}" 1
 }
 
-@test "timeout=0 still serves the same view" {
+@test "timeout=0 serves the same view and caches nothing: a change made in the upper layer shows at once" {
     run ovl_in_mount "lowerdir=$T/L1,timeout=0" 'cat good; ls d | wc -l; stat -c %h d'
     [ "$status" -eq 0 ]
     assert_equal "$output" "good
 200
 2"
+    echo u >"$T/U/u"; chmod 644 "$T/U/u"
+    local cmd='stat -c %a u; cat n 2>/dev/null || echo no-n
+        chmod 600 "$T/U/u"; echo n >"$T/U/n"
+        stat -c %a u; cat n 2>/dev/null || echo no-n'
+    run ovl_in_mount "lowerdir=$T/L1,upperdir=$T/U,workdir=$T/W,timeout=0" "$cmd"
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "644
+no-n
+600
+n"
+    # the positive control: by default the kernel keeps what it was told (mode and the negative entry)
+    chmod 644 "$T/U/u"; rm "$T/U/n"
+    run ovl_in_mount "lowerdir=$T/L1,upperdir=$T/U,workdir=$T/W" "$cmd"
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "644
+no-n
+644
+no-n"
 }

@@ -253,6 +253,18 @@ TEST_CASE("-f, -d, --debug and -o debug", "[fuse-overlay][cli]") {
     OverlayOptions dd = parse({"--debug", "-o", "lowerdir=/l", "/m"});
     CHECK(dd.debug);
     CHECK_FALSE(dd.foreground); // upstream's --debug does not keep it in the foreground
+    CHECK(dd.fuse_debug);       // but turns on libfuse's trace (which then goes to /dev/null)
+    CHECK(dd.debug_banner ==
+          std::vector<std::string>{"uid=unchanged", "gid=unchanged", "upperdir=NOT USED",
+                                   "workdir=NOT USED", "lowerdir=/l", "mountpoint=/m",
+                                   "plugins=<none>", "fsync=enabled"});
+    CHECK(f.debug_banner.empty());
+    OverlayOptions db = parse({"-d", "-o", "lowerdir=/a:/c,upperdir=u,workdir=w",
+                               "-o", "uidmapping=0:1:2,fsync=0", "/m"});
+    CHECK(db.debug_banner ==
+          std::vector<std::string>{"uid=0:1:2", "gid=unchanged", "upperdir=u", "workdir=w",
+                                   "lowerdir=/a:/c", "mountpoint=/m", "plugins=<none>",
+                                   "fsync=disabled"});
     OverlayOptions od = parse({"-o", "lowerdir=/l,debug", "/m"});
     CHECK(od.foreground);
     CHECK(od.fuse_debug);
