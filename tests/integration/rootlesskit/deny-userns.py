@@ -26,18 +26,17 @@ def ins(code, jt, jf, k):
 
 
 prog = [
-    ins(LD_ABS_W, 0, 0, 4),                # arch
-    ins(JEQ, 0, 8, AUDIT_ARCH_X86_64),     # other arch: allow (-> 10)
-    ins(LD_ABS_W, 0, 0, 0),                # nr
-    ins(JEQ, 7, 0, NR_CLONE3),             # -> 11
-    ins(JEQ, 1, 0, NR_CLONE),              # -> 6
-    ins(JEQ, 0, 4, NR_UNSHARE),            # else -> 10
-    ins(LD_ABS_W, 0, 0, 16),               # args[0], low half
-    ins(JSET, 0, 2, CLONE_NEWUSER),        # not set -> 10
-    ins(RET, 0, 0, ERRNO | EACCES),
-    ins(RET, 0, 0, ERRNO | EACCES),        # (unused)
-    ins(RET, 0, 0, ALLOW),
-    ins(RET, 0, 0, ERRNO | ENOSYS),
+    ins(LD_ABS_W, 0, 0, 4),                # 0: arch
+    ins(JEQ, 0, 7, AUDIT_ARCH_X86_64),     # 1: another arch -> 9 (allow)
+    ins(LD_ABS_W, 0, 0, 0),                # 2: syscall number
+    ins(JEQ, 6, 0, NR_CLONE3),             # 3: -> 10 (ENOSYS)
+    ins(JEQ, 1, 0, NR_CLONE),              # 4: -> 6
+    ins(JEQ, 0, 3, NR_UNSHARE),            # 5: anything else -> 9
+    ins(LD_ABS_W, 0, 0, 16),               # 6: args[0], low half (the flags)
+    ins(JSET, 0, 1, CLONE_NEWUSER),        # 7: no CLONE_NEWUSER -> 9
+    ins(RET, 0, 0, ERRNO | EACCES),        # 8
+    ins(RET, 0, 0, ALLOW),                 # 9
+    ins(RET, 0, 0, ERRNO | ENOSYS),        # 10
 ]
 buf = ctypes.create_string_buffer(b"".join(prog))
 
