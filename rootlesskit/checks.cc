@@ -151,6 +151,18 @@ NetPlan check_network(const Options& o, const CheckEnv& env, std::vector<std::st
                            "pasta (see docs/network.md).");
         plan.binary = env.look_path(o.pasta_binary);
         plan.argv0 = o.pasta_binary;
+        if (o.port_driver == "pesto") {
+            // v3.1's port driver for pasta drives pasta's forwarding table through passt's
+            // `pesto` client; this build has no such driver, and says first what is missing.
+            try {
+                env.look_path("pesto");
+            } catch (const std::exception& e) {
+                fail("port driver \"pesto\" needs the pesto binary of passt, which is not "
+                     "installed: " +
+                     std::string(e.what()));
+            }
+            fail(unsupported("--port-driver=pesto"));
+        }
         if (o.port_driver != "none" && o.port_driver != "implicit")
             fail("network \"pasta\" requires port driver \"none\" or \"implicit\"");
         plan.mtu = o.mtu == 0 ? 65520 : o.mtu;
@@ -171,6 +183,11 @@ NetPlan check_network(const Options& o, const CheckEnv& env, std::vector<std::st
             fail("custom cidr is not supported for --net=lxc-user-nic");
         if (!o.disable_host_loopback)
             warnings.push_back("--disable-host-loopback is implicitly set for lxc-user-nic");
+        // The default is the first of upstream's well-known paths that exists (run.cc); none
+        // does when lxc is not installed, and Go would say `exec: "": …`: name the helper.
+        if (o.lxc_user_nic_binary.empty())
+            fail("--net=lxc-user-nic needs the lxc-user-nic helper (Debian package lxc), which "
+                 "is not installed; --lxc-user-nic-binary names its path");
         plan.binary = env.look_path(o.lxc_user_nic_binary);
         fail(unsupported("--net=lxc-user-nic"));
     } else {
@@ -195,6 +212,8 @@ std::vector<port::PortSpec> check_port(const Options& o, const NetPlan& net) {
     } else if (d == "builtin") {
         if (net.driver == "host")
             fail("port driver requires non-host network");
+    } else if (d == "pesto") { // with --net=pasta, check_network has refused it already
+        fail("port driver requires pasta network");
     } else {
         fail("unknown port driver: " + d);
     }
@@ -210,11 +229,10 @@ std::vector<port::PortSpec> check_port(const Options& o, const NetPlan& net) {
 ChildPlan check_child(const Options& o) {
     ChildPlan p;
     p.mount_procfs = o.pidns;
-    if (o.reaper == "auto") {
-        p.reaper = o.pidns;
-    } else if (o.reaper == "true") {
-        if (!o.pidns)
-            fail("reaper requires --pidns");
+    // Upstream reaps only as PID 1 of --pidns ("reaper requires --pidns" for --reaper=true
+    // without it). Ours also reaps without --pidns, as a child subreaper
+    // (PR_SET_CHILD_SUBREAPER, rootlesskit#532): on for "auto" and "true", off for "false".
+    if (o.reaper == "auto" || o.reaper == "true") {
         p.reaper = true;
     } else if (o.reaper != "false") {
         fail("unknown reaper mode: " + o.reaper);

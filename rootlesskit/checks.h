@@ -69,6 +69,7 @@ std::vector<port::PortSpec> check_port(const Options& o, const NetPlan& net);
 
 /// What the child does, validated as createChildOpt does (after the namespaces exist).
 struct ChildPlan {
+    /// Reap every orphan: as PID 1 with --pidns, else as a child subreaper.
     bool reaper = false;
     bool mount_procfs = false;
 };

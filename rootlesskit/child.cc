@@ -154,7 +154,9 @@ struct Started {
     pid_t pid;
 };
 
-Started start_command(const std::vector<std::string>& cmd, bool reaper, bool activation) {
+// `session`: the command leads a new session (the PID 1 reaper of --pidns, as upstream). Without
+// --pidns it keeps ours, and so its controlling terminal (upstream #567).
+Started start_command(const std::vector<std::string>& cmd, bool session, bool activation) {
     std::string exe = cmd.at(0);
     try {
         // Go's exec.Command looks up only bare names; paths fail later as "fork/exec …".
@@ -176,7 +178,7 @@ Started start_command(const std::vector<std::string>& cmd, bool reaper, bool act
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
-        if (reaper)
+        if (session)
             setsid();
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != self)
@@ -282,7 +284,11 @@ int run_child(const Options& o) {
     if (own_net)
         setup_resolv_hosts(state_dir, *net_msg, o.detach_netns, copied);
 
-    Started cmd = start_command(o.command, plan.reaper, activation);
+    // Without --pidns, orphans of the command are reparented to this process (rather than to
+    // the host's init or subreaper) and reaped in wait_command.
+    if (plan.reaper && !o.pidns && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        fail("prctl(PR_SET_CHILD_SUBREAPER)", errno);
+    Started cmd = start_command(o.command, plan.reaper && o.pidns, activation);
     int ws = wait_command(cmd.pid, plan.reaper);
     if (ws != 0)
         throw ExitError("command " + go_slice(o.command) + " exited: " + describe_status(ws),

@@ -26,6 +26,7 @@
 #include "rootlesskit/port/slirp4netns.h"
 #include "rootlesskit/process.h"
 #include "rootlesskit/state_dir.h"
+#include "rootlesskit/userns_hint.h"
 
 #include <cerrno>
 #include <csignal>
@@ -127,9 +128,12 @@ pid_t clone_child(CloneArgs& args) {
     if (args.pidns)
         flags |= CLONE_NEWPID;
     pid_t pid = clone(clone_main, stack.data() + stack.size(), flags, &args);
-    if (pid < 0)
+    if (pid < 0) {
+        int e = errno;
+        warn_on_child_start_failure(e);
         throw std::runtime_error("failed to start the child: fork/exec /proc/self/exe: " +
-                                 go_errno(errno));
+                                 go_errno(e));
+    }
     return pid;
 }
 

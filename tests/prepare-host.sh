@@ -10,7 +10,7 @@ set -euo pipefail
 user=${RT_TEST_USER:-rttest}
 
 build_pkgs=(meson ninja-build pkg-config g++ catch2 libfuse3-dev libseccomp-dev libcap-dev
-            nlohmann-json3-dev scdoc python3 clang-16 libclang-rt-16-dev)
+            nlohmann-json3-dev scdoc python3 clang-16 libclang-rt-16-dev clang-format-16)
 test_pkgs=(bats rootlesskit slirp4netns fuse-overlayfs uidmap fuse3 iproute2 iputils-ping iperf3
            ncat socat jq busybox-static util-linux procps passt podman runc hyperfine kmod attr
            curl psmisc docker.io buildah containerd debhelper dpkg-dev lintian)

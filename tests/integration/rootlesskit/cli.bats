@@ -115,9 +115,9 @@ setup() { require_binary "$ROOTLESSKIT"; }
 }
 
 @test "child-side checks print the child's error and the parent's" {
-    run "$ROOTLESSKIT" --reaper=true true
+    run "$ROOTLESSKIT" --reaper=bogus true
     [ "$status" -eq 1 ]
-    assert_contains "$output" "[rootlesskit:child ] error: reaper requires --pidns"
+    assert_contains "$output" "[rootlesskit:child ] error: unknown reaper mode: bogus"
     assert_contains "$output" "[rootlesskit:parent] error: child exited: exit status 1"
     run "$ROOTLESSKIT" --copy-up-mode=foo true
     [ "$status" -eq 1 ]
@@ -138,4 +138,15 @@ setup() { require_binary "$ROOTLESSKIT"; }
     run "$ROOTLESSKIT" --net=vpnkit --vpnkit-binary=/bin/true true
     [ "$status" -eq 1 ]
     assert_contains "$output" "--net=vpnkit is not supported"
+}
+
+@test "--reaper=true without --pidns: 1.1.0 refuses it, ours reaps as a subreaper (v3.bats)" {
+    run "$ROOTLESSKIT" --reaper=true true
+    if is_original "$ROOTLESSKIT"; then
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "[rootlesskit:child ] error: reaper requires --pidns"
+    else
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+    fi
 }

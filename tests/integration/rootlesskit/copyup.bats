@@ -43,25 +43,64 @@ setup() { require_binary "$ROOTLESSKIT"; }
 @test "--copy-up=/run keeps a state dir under /run reachable" {
     [ -d "${XDG_RUNTIME_DIR:-}" ] || skip "no XDG_RUNTIME_DIR"
     local st="$XDG_RUNTIME_DIR/rk-bats-$$"
-    run "$ROOTLESSKIT" --state-dir="$st" --copy-up=/run sh -c 'test -S $ROOTLESSKIT_STATE_DIR/api.sock || test -f $ROOTLESSKIT_STATE_DIR/lock; echo ok'
+    run "$ROOTLESSKIT" --state-dir="$st" --copy-up=/run sh -c 'findmnt -n -o FSTYPE /run
+        cd "$ROOTLESSKIT_STATE_DIR" && test -S api.sock && test -f lock && cat child_pid && echo &&
+        curl -s --unix-socket api.sock http://rootlesskit/v1/info'
     [ "$status" -eq 0 ]
-    [ "$output" = ok ]
+    [ "${lines[0]}" = tmpfs ]
+    [[ "${lines[1]}" =~ ^[0-9]+$ ]]
+    assert_contains "${lines[2]}" "\"stateDir\":\"$st\",\"childPID\":${lines[1]}}"
     [ ! -e "$st" ]
 }
 
-@test "--propagation=rprivate: host mounts made later are not seen" {
-    start_rk sleep infinity
-    run rk_enter findmnt -n -o PROPAGATION /
-    [ "$status" -eq 0 ]
-    [ "$output" = private ]
+# write_propagation_probe: $BATS_TEST_TMPDIR/prop prints the optional fields of the last "/" mount
+# in /proc/self/mountinfo by kind: "-" private, "master" slave, "shared master" shared and slave.
+write_propagation_probe() {
+    cat >"$BATS_TEST_TMPDIR/prop" <<'EOF'
+#!/bin/sh
+awk '$5 == "/" { f = ""; for (i = 7; $i != "-"; i++) { split($i, a, ":"); f = f (f ? " " : "") a[1] } }
+     END { print (f ? f : "-") }' /proc/self/mountinfo
+EOF
+    chmod +x "$BATS_TEST_TMPDIR/prop"
 }
 
-@test "--propagation=rslave is applied to /" {
-    start_rk --propagation=rslave sleep infinity
-    run rk_enter findmnt -n -o PROPAGATION /
+@test "--propagation: rprivate (default), rslave, rshared, exactly, under a shared parent /" {
+    # The host's / may be private, and a slave of a private mount is private: run a second
+    # rootlesskit inside one whose / is rshared. The inner one runs as root of the outer
+    # namespace, where a subuid range for root is bind-mounted over /etc/sub[ug]id.
+    write_propagation_probe
+    cat >"$BATS_TEST_TMPDIR/nested.sh" <<'EOF'
+#!/bin/sh
+set -e
+st=$ROOTLESSKIT_STATE_DIR
+printf 'root:1:65535\n' >"$st/subid"
+mount --bind "$st/subid" /etc/subuid
+mount --bind "$st/subid" /etc/subgid
+echo "outer: $("$PROBE")"
+echo "default: $("$RK" --state-dir="$st/in" "$PROBE")"
+for p in rprivate rslave rshared; do
+    echo "$p: $("$RK" --state-dir="$st/in-$p" --propagation=$p "$PROBE")"
+done
+EOF
+    chmod +x "$BATS_TEST_TMPDIR/nested.sh"
+    RK=$ROOTLESSKIT PROBE=$BATS_TEST_TMPDIR/prop run_rk --propagation=rshared "$BATS_TEST_TMPDIR/nested.sh"
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
     [ "$status" -eq 0 ]
-    # "/" is not shared on the host, so a slave of it is just private.
-    [ "$output" = private ] || [ "$output" = slave ]
+    assert_contains "${lines[0]}" "outer: shared"
+    assert_equal "$(printf '%s\n' "${lines[@]:1}")" "default: -
+rprivate: -
+rslave: master
+rshared: shared master"
+}
+
+@test "--propagation=rslave on this host's / gives what the kernel makes of a slave of it" {
+    write_propagation_probe
+    local want=-
+    [ "$("$BATS_TEST_TMPDIR/prop")" = - ] || want=master
+    start_rk --propagation=rslave sleep infinity
+    run rk_enter "$BATS_TEST_TMPDIR/prop"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$want" ]
 }
 
 @test "unknown --propagation values are ignored" {

@@ -27,10 +27,31 @@ setup() { require_binary "$ROOTLESSKIT"; }
     assert_contains "${lines[2]}" "000001ffffffffff"
 }
 
-@test "--subid-source=static and =dynamic give the same map" {
-    a=$("$ROOTLESSKIT" --subid-source=static cat /proc/self/uid_map)
-    b=$("$ROOTLESSKIT" --subid-source=dynamic cat /proc/self/uid_map)
-    assert_equal "$a" "$b"
+@test "--subid-source=dynamic asks getsubids, =static reads /etc/subuid and /etc/subgid" {
+    local me subu subg
+    me=$(id -un)
+    subu=$(awk -F: -v u="$me" '$1==u {print $2, $3; exit}' /etc/subuid)
+    subg=$(awk -F: -v u="$me" '$1==u {print $2, $3; exit}' /etc/subgid)
+    [ -n "$subu" ] && [ -n "$subg" ] || skip "$me has no /etc/subuid and /etc/subgid entry"
+    # A getsubids first in PATH answers (for the user name only) with sub-ranges of the
+    # files' ranges (newuidmap still checks them there), 1000 uids and 2000 gids: each source
+    # shows in the maps.
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    printf '#!/bin/sh\ncase "$*" in\n"%s") echo "0: %s %s 1000" ;;\n"-g %s") echo "0: %s %s 2000" ;;\nesac\n' \
+        "$me" "$me" "${subu% *}" "$me" "$me" "${subg% *}" >"$BATS_TEST_TMPDIR/bin/getsubids"
+    chmod +x "$BATS_TEST_TMPDIR/bin/getsubids"
+    PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$ROOTLESSKIT" --subid-source=dynamic cat /proc/self/uid_map /proc/self/gid_map
+    [ "$status" -eq 0 ]
+    assert_equal "$(echo "$output" | awk '{print $1, $2, $3}')" "0 $(id -u) 1
+1 ${subu% *} 1000
+0 $(id -g) 1
+1 ${subg% *} 2000"
+    PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$ROOTLESSKIT" --subid-source=static cat /proc/self/uid_map /proc/self/gid_map
+    [ "$status" -eq 0 ]
+    assert_equal "$(echo "$output" | awk '{print $1, $2, $3}')" "0 $(id -u) 1
+1 $subu
+0 $(id -g) 1
+1 $subg"
     run "$ROOTLESSKIT" --subid-source=bogus true
     [ "$status" -eq 1 ]
     assert_contains "$output" 'failed to compute uid/gid map: unknown subid source "bogus"'
@@ -139,18 +160,40 @@ setup() { require_binary "$ROOTLESSKIT"; }
     [ "${lines[1]}" = fd3 ]
 }
 
-@test "--evacuate-cgroup2 moves into <group>/evac where cgroup2 is delegated, else fails on mkdir" {
-    local mnt grp
-    mnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
-    grp=$(sed -n 's/^0:://p' /proc/self/cgroup)
-    [ -n "$mnt" ] || skip "no cgroup2 mount on this host"
-    run_rk --cgroupns --pidns --evacuate-cgroup2=evac sh -c 'findmnt -n -o FSTYPE /sys/fs/cgroup | tail -1; grep "^0::" /proc/self/cgroup'
-    if [ -w "$mnt$grp" ]; then
-        [ "$status" -eq 0 ]
-        [ "${lines[0]}" = cgroup2 ]
-        [ "${lines[1]}" = "0::/evac" ]
-    else
-        [ "$status" -eq 1 ]
-        assert_contains "$(cat "$BATS_TEST_TMPDIR/stderr")" "mkdir $mnt${grp%/}/evac: permission denied"
+# cgroup2_group: sets CG_MNT (the cgroup2 mount) and CG_DIR (this process's group in it).
+cgroup2_group() {
+    CG_MNT=$(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "cgroup2") { print $5; exit } }' /proc/self/mountinfo)
+    [ -n "$CG_MNT" ] || skip "no cgroup2 mount on this host"
+    CG_DIR=$CG_MNT$(sed -n 's/^0:://p' /proc/self/cgroup)
+    CG_DIR=${CG_DIR%/}
+}
+
+@test "--evacuate-cgroup2 moves every process of the delegated group into <group>/evac" {
+    cgroup2_group
+    if [ ! -w "$CG_DIR" ] || [ ! -w "$CG_DIR/cgroup.procs" ]; then
+        [ -z "${RT_CGROUP2_DELEGATED:-}" ] || { echo "$RT_CGROUP2_DELEGATED was delegated, but $CG_DIR is not writable" >&2; return 1; }
+        skip "no cgroup v2 group is delegated to $(id -un) (tests/integration/bats-as-user run as root makes one)"
     fi
+    run_rk --cgroupns --pidns --evacuate-cgroup2=evac sh -c 'findmnt -n -o FSTYPE /sys/fs/cgroup | tail -1; grep "^0::" /proc/self/cgroup'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = cgroup2 ]
+    [ "${lines[1]}" = "0::/evac" ]
+    # Everything that was in the group (this test's shell too) now lives in evac.
+    [ "$(sed -n 's/^0:://p' /proc/self/cgroup)" = "${CG_DIR#"$CG_MNT"}/evac" ]
+    [ -z "$(cat "$CG_DIR/cgroup.procs")" ]
+}
+
+@test "--evacuate-cgroup2 fails on mkdir where the group is not writable" {
+    cgroup2_group
+    local owned=
+    if [ -w "$CG_DIR" ] && [ -O "$CG_DIR" ]; then
+        chmod u-w "$CG_DIR"
+        owned=1
+    fi
+    [ ! -w "$CG_DIR" ] || skip "$CG_DIR is writable and not ours to chmod"
+    run_rk --cgroupns --pidns --evacuate-cgroup2=evac-denied true
+    [ -z "$owned" ] || chmod u+w "$CG_DIR"
+    [ "$status" -eq 1 ]
+    assert_contains "$(cat "$BATS_TEST_TMPDIR/stderr")" "mkdir $CG_DIR/evac-denied: permission denied"
 }

@@ -106,8 +106,10 @@ teardown() {
     skip_if_original "$SLIRP4NETNS" "slirp4netns blocks in read() on the API socket (docs/compat/slirp4netns.md §4.1)"
     start_slirp -c -a "$API"
     wait_for_socket 5 "$API"
-    bg python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(60)' "$API"
-    sleep 0.2
+    bg python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); open(sys.argv[2], "w").write("1"); time.sleep(60)' "$API" "$BATS_TEST_TMPDIR/connected"
+    wait_for_file_content 10 "$BATS_TEST_TMPDIR/connected"
+    # ... and slirp accepted it: the listener's queue (Recv-Q) is empty again.
+    wait_until 10 sh -c 'ss -Hxl src "$1" | awk "{ q = \$3 } END { exit !(NR == 1 && q == 0) }"' _ "$API"
     in_ns "$NS_PID" ping -c 3 -i 0.2 -W 1 10.0.2.2
 }
 

@@ -19,6 +19,9 @@ teardown() { teardown_pids; }
 }
 
 @test "--disable-dns turns 10.0.2.3 into an ordinary (unreachable) address" {
-    run in_fake_host 'echo q | socat -t 2 - UDP4:10.0.2.3:53' --disable-dns
-    assert_not_contains "$output" "dns-udp-answer"
+    # The same resolver stays reachable through the host loopback (10.0.2.2): only 10.0.2.3 is off.
+    run in_fake_host 'echo q | socat -t 2 - UDP4:10.0.2.3:53; echo "--- 10.0.2.2"; echo q | socat -t 2 - UDP4:10.0.2.2:53' --disable-dns
+    [ "$status" -eq 0 ]
+    assert_not_contains "${output%%--- 10.0.2.2*}" "dns-udp-answer"
+    assert_contains "${output#*--- 10.0.2.2}" "dns-udp-answer"
 }

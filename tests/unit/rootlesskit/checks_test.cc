@@ -204,7 +204,15 @@ TEST_CASE("drivers this build lacks fail naming the flag", "[rootlesskit][checks
     CHECK(net_error({"--net=vpnkit"}) == unsupported("--net=vpnkit"));
     CHECK(net_error({"--net=vpnkit", "--vpnkit-binary=missing"}) ==
           "exec: \"missing\": executable file not found in $PATH");
-    CHECK(net_error({"--net=lxc-user-nic"}) == unsupported("--net=lxc-user-nic"));
+    CHECK(net_error({"--net=lxc-user-nic", "--lxc-user-nic-binary=/x/lxc-user-nic"}) ==
+          unsupported("--net=lxc-user-nic"));
+    // No --lxc-user-nic-binary and none of the well-known paths exists: name the helper.
+    CHECK(net_error({"--net=lxc-user-nic"}) ==
+          "--net=lxc-user-nic needs the lxc-user-nic helper (Debian package lxc), which is not "
+          "installed; --lxc-user-nic-binary names its path");
+    CHECK(net_error({"--net=pasta", "--port-driver=pesto"}) == unsupported("--port-driver=pesto"));
+    CHECK(port_error({"--net=slirp4netns", "--port-driver=pesto"}) ==
+          "port driver requires pasta network");
     CHECK(net_error({"--net=pasta", "--pasta-binary=missing"}) ==
           "exec: \"missing\": executable file not found in $PATH");
     CHECK(net_error({"--net=pasta", "--port-driver=builtin"}) ==
@@ -242,7 +250,8 @@ TEST_CASE("port driver checks", "[rootlesskit][checks]") {
 }
 
 TEST_CASE("child-side checks", "[rootlesskit][checks]") {
-    CHECK(child_error({"--reaper=true"}) == "reaper requires --pidns");
+    // Upstream refuses --reaper=true without --pidns; ours reaps as a subreaper there.
+    CHECK(child_error({"--reaper=true"}) == "(no error)");
     CHECK(child_error({"--reaper=bogus"}) == "unknown reaper mode: bogus");
     CHECK(child_error({"--copy-up-mode=foo"}) == "unknown copy-up mode: foo");
     CHECK(child_error({"--copy-up=/etc", "--propagation=rshared"}) ==
@@ -254,7 +263,27 @@ TEST_CASE("child-side checks", "[rootlesskit][checks]") {
     CHECK(check_child(parse_cli({"--pidns", "x"})).reaper);
     CHECK(check_child(parse_cli({"--pidns", "x"})).mount_procfs);
     CHECK_FALSE(check_child(parse_cli({"--pidns", "--reaper=false", "x"})).reaper);
-    CHECK_FALSE(check_child(parse_cli({"x"})).reaper);
+    CHECK(check_child(parse_cli({"x"})).reaper);
+    CHECK(check_child(parse_cli({"--reaper=true", "x"})).reaper);
+    CHECK_FALSE(check_child(parse_cli({"--reaper=false", "x"})).reaper);
+}
+
+TEST_CASE("--port-driver=pesto without pesto installed names it", "[rootlesskit][checks]") {
+    CheckEnv env = fake_env();
+    env.look_path = [](const std::string& b) -> std::string {
+        if (b == "pesto")
+            throw std::runtime_error("exec: \"pesto\": executable file not found in $PATH");
+        return "/usr/bin/" + b;
+    };
+    std::vector<std::string> w;
+    try {
+        (void)check_network(parse_cli({"--net=pasta", "--port-driver=pesto", "x"}), env, w);
+        FAIL("accepted");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()) ==
+              "port driver \"pesto\" needs the pesto binary of passt, which is not installed: "
+              "exec: \"pesto\": executable file not found in $PATH");
+    }
 }
 
 TEST_CASE("parse_cidr", "[rootlesskit][checks]") {
@@ -278,5 +307,6 @@ TEST_CASE("pasta plan: defaults, implicit ports, warning", "[rootlesskit][checks
                    "pasta (see docs/network.md)."});
     CHECK(check_network(parse_cli({"--net=pasta", "--port-driver=implicit", "x"}), fake_env(), w)
               .implicit_ports);
-    CHECK(check_child(parse_cli({"--net=pasta", "--port-driver=implicit", "x"})).reaper == false);
+    CHECK(check_child(parse_cli({"--net=pasta", "--port-driver=implicit", "x"})).mount_procfs ==
+          false);
 }

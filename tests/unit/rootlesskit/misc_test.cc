@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// misc_test.cc — exit-status wording, logrus line format, slirp4netns argv, copy-up planning
+// misc_test.cc — exit-status wording, logrus line format, slirp4netns argv, copy-up planning,
+// the AppArmor userns hint
 #include "rootlesskit/copyup/tmpfs_symlink.h"
 #include "rootlesskit/logging.h"
 #include "rootlesskit/net/driver.h"
 #include "rootlesskit/net/pasta.h"
 #include "rootlesskit/process.h"
 #include "rootlesskit/state_dir.h"
+#include "rootlesskit/userns_hint.h"
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <csignal>
 
 using namespace rlk;
@@ -98,4 +101,17 @@ TEST_CASE("pasta argv, as upstream builds it", "[rootlesskit][pasta]") {
                                    "--tcp-ports=auto", "--udp-ports=auto", "--host-lo-to-ns-lo",
                                    "--pid=/s/.pasta.pid", "--userns=/proc/42/ns/user",
                                    "--netns=/proc/42/root/s/netns"});
+}
+
+TEST_CASE("AppArmor hint only for EACCES with the restriction on", "[rootlesskit][userns_hint]") {
+    CHECK_FALSE(rlk::apparmor_userns_hint(EPERM, "1\n", "/usr/bin/rootlesskit"));
+    CHECK_FALSE(rlk::apparmor_userns_hint(EACCES, "0\n", "/usr/bin/rootlesskit"));
+    CHECK_FALSE(rlk::apparmor_userns_hint(EACCES, "", "/usr/bin/rootlesskit"));
+    auto h = rlk::apparmor_userns_hint(EACCES, "1\n", "/home/u/bin/rootlesskit");
+    REQUIRE(h);
+    CHECK(h->rfind("Hint: try running the following commands:\n\n\n########## BEGIN", 0) == 0);
+    CHECK(h->find("sudo tee \"/etc/apparmor.d/home.u.bin.rootlesskit\"\n") != std::string::npos);
+    CHECK(h->find("\n/home/u/bin/rootlesskit flags=(unconfined) {\n  userns,\n") !=
+          std::string::npos);
+    CHECK(h->find("include if exists <local/home.u.bin.rootlesskit>") != std::string::npos);
 }
