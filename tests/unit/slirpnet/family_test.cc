@@ -51,19 +51,8 @@ struct Guest {
         : fam(f), t(c), dst(f.gw()) {}
 
     void send(uint8_t flags, uint32_t ack, const Bytes& data = {}) {
-        TcpHeader h{};
-        h.sport = Be16::from_host(sport);
-        h.dport = Be16::from_host(dport);
-        h.seq = Be32::from_host(seq);
-        h.ack = Be32::from_host(ack);
-        h.off = 5 << 4;
-        h.flags = flags;
-        h.win = Be16::from_host(65535);
-        Bytes b;
-        put(b, h);
-        b.insert(b.end(), data.begin(), data.end());
-        set_l4_csum(b, 16, fam.guest(), dst, IPPROTO_TCP);
-        t.in(ip_frame(fam.guest(), dst, IPPROTO_TCP, b));
+        t.in(ip_frame(fam.guest(), dst, IPPROTO_TCP,
+                      tcp_seg_any(fam.guest(), dst, sport, dport, seq, ack, flags, data)));
         seq += static_cast<uint32_t>(data.size()) + ((flags & (tcp_syn | tcp_fin)) ? 1u : 0u);
     }
     std::vector<Seg> take() {
@@ -321,19 +310,8 @@ struct VnetSink : FrameSink {
 };
 
 Bytes tcp6(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags) {
-    TcpHeader h{};
-    h.sport = Be16::from_host(sport);
-    h.dport = Be16::from_host(dport);
-    h.seq = Be32::from_host(seq);
-    h.ack = Be32::from_host(ack);
-    h.off = 5 << 4;
-    h.flags = flags;
-    h.win = Be16::from_host(65535);
-    Bytes b;
-    put(b, h);
     Addr gw = Family{true}.gw();
-    set_l4_csum(b, 16, guest6, gw, IPPROTO_TCP);
-    return ipv6_frame(guest6, gw, IPPROTO_TCP, b);
+    return ipv6_frame(guest6, gw, IPPROTO_TCP, tcp_seg_any(guest6, gw, sport, dport, seq, ack, flags));
 }
 } // namespace
 

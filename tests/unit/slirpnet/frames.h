@@ -80,20 +80,6 @@ inline Bytes ipv4_frame(uint32_t src, uint32_t dst, uint8_t proto, const Bytes& 
     return b;
 }
 
-inline Bytes udp_seg(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
-    UdpHeader h{};
-    h.sport = Be16::from_host(sport);
-    h.dport = Be16::from_host(dport);
-    h.len = Be16::from_host(static_cast<uint16_t>(8 + payload.size()));
-    Bytes b;
-    put(b, h);
-    b.insert(b.end(), payload.begin(), payload.end());
-    uint16_t c = csum::finish(b, csum::pseudo4(src, dst, IPPROTO_UDP, b.size()));
-    Be16 cb = Be16::from_host(c == 0 ? 0xffff : c);
-    std::memcpy(b.data() + 6, &cb, 2);
-    return b;
-}
-
 inline Bytes icmp_echo(uint16_t id, uint16_t seq, const Bytes& payload) {
     IcmpHeader h{};
     h.type = 8;
@@ -217,6 +203,30 @@ inline Bytes udp_seg_any(const Addr& src, const Addr& dst, uint16_t sport, uint1
     put(b, h);
     b.insert(b.end(), payload.begin(), payload.end());
     set_l4_csum(b, 6, src, dst, IPPROTO_UDP);
+    return b;
+}
+
+inline Bytes udp_seg(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
+    return udp_seg_any(Addr::of4(src), Addr::of4(dst), sport, dport, payload);
+}
+
+/// A TCP segment (header, `opts`, payload) from `src` to `dst`, checksum set, either family.
+inline Bytes tcp_seg_any(const Addr& src, const Addr& dst, uint16_t sport, uint16_t dport,
+                         uint32_t seq, uint32_t ack, uint8_t flags, const Bytes& data = {},
+                         uint16_t win = 65535, const Bytes& opts = {}) {
+    TcpHeader h{};
+    h.sport = Be16::from_host(sport);
+    h.dport = Be16::from_host(dport);
+    h.seq = Be32::from_host(seq);
+    h.ack = Be32::from_host(ack);
+    h.off = static_cast<uint8_t>(((sizeof(TcpHeader) + opts.size()) / 4) << 4);
+    h.flags = flags;
+    h.win = Be16::from_host(win);
+    Bytes b;
+    put(b, h);
+    b.insert(b.end(), opts.begin(), opts.end());
+    b.insert(b.end(), data.begin(), data.end());
+    set_l4_csum(b, 16, src, dst, IPPROTO_TCP);
     return b;
 }
 
