@@ -107,7 +107,7 @@ teardown() {
     start_slirp -c -a "$API"
     wait_for_socket 5 "$API"
     bg python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(60)' "$API"
-    sleep 0.2
+    wait_until 5 grep -q "apifd event" "$SLIRP_LOG" # the idle client is connected
     in_ns "$NS_PID" ping -c 3 -i 0.2 -W 1 10.0.2.2
 }
 
