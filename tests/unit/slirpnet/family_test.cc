@@ -92,21 +92,6 @@ struct Guest {
     }
 };
 
-std::string read_all(int fd, size_t want) {
-    std::string out;
-    while (out.size() < want) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, 2000) != 1)
-            break;
-        char buf[4096];
-        ssize_t n = recv(fd, buf, std::min(sizeof(buf), want - out.size()), 0);
-        if (n <= 0)
-            break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-}
-
 /// The unreachable type and code a guest of this family sees for a closed port / refusal.
 uint8_t unreach_type(const Family& f) { return f.v6 ? ICMP6_DST_UNREACH : ICMP_DEST_UNREACH; }
 uint8_t port_code(const Family& f) { return f.v6 ? ICMP6_DST_UNREACH_NOPORT : ICMP_PORT_UNREACH; }
@@ -196,7 +181,7 @@ TEST_CASE("TCP handshake, data both ways and FIN through one TCP machine, either
     common::UniqueFd peer(accept4(srv.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
     REQUIRE(peer);
     g.send(tcp_ack | tcp_psh, next, bytes_of("hello"));
-    CHECK(read_all(peer.get(), 5) == "hello");
+    CHECK(read_n(peer.get(), 5) == "hello");
     g.take();
     REQUIRE(::send(peer.get(), "world", 5, 0) == 5);
     s = g.wait();
@@ -297,17 +282,6 @@ TEST_CASE("An IPv6 host_addr forwards to the guest's IPv6 address (beyond the or
 }
 
 namespace {
-/// A sink like an IFF_VNET_HDR tap: keeps each frame with its offload header.
-struct VnetSink : FrameSink {
-    std::vector<std::pair<VirtioNetHdr, Bytes>> frames;
-    void send(std::span<const std::byte> f) noexcept override {
-        frames.emplace_back(VirtioNetHdr{}, Bytes(f.begin(), f.end()));
-    }
-    bool offload() const noexcept override { return true; }
-    void send_vnet(std::span<const std::byte> f, const VirtioNetHdr& h) noexcept override {
-        frames.emplace_back(h, Bytes(f.begin(), f.end()));
-    }
-};
 
 Bytes tcp6(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags) {
     Addr gw = Family{true}.gw();
@@ -319,7 +293,7 @@ TEST_CASE("TCP over IPv6 toward an offloading sink: TCPv6 GSO super-frames, cut 
           "[slirpnet][tcp][vnet][family]") {
     Family f{true};
     Host srv(f, SOCK_STREAM);
-    VnetSink sink;
+    OffloadSink sink;
     Config cfg = TestStack::with_v6();
     cfg.resolv_conf = nullptr;
     Stack st(cfg, sink);

@@ -10,7 +10,10 @@
 #include <net/ethernet.h>
 #include <netinet/in.h>
 #include <optional>
+#include <poll.h>
+#include <string>
 #include <sys/socket.h>
+#include <utility>
 #include <vector>
 
 namespace slirp::test {
@@ -290,5 +293,33 @@ struct TestStack {
     }
     void in(const Bytes& f) { ether::input(st, f); }
 };
+
+/// A sink like an IFF_VNET_HDR tap: keeps each frame with its offload header.
+struct OffloadSink : FrameSink {
+    std::vector<std::pair<VirtioNetHdr, Bytes>> frames;
+    void send(std::span<const std::byte> f) noexcept override {
+        frames.emplace_back(VirtioNetHdr{}, Bytes(f.begin(), f.end()));
+    }
+    bool offload() const noexcept override { return true; }
+    void send_vnet(std::span<const std::byte> f, const VirtioNetHdr& h) noexcept override {
+        frames.emplace_back(h, Bytes(f.begin(), f.end()));
+    }
+};
+
+/// Up to `want` bytes from a host socket, waiting up to 2 s for each read.
+inline std::string read_n(int fd, size_t want) {
+    std::string out;
+    while (out.size() < want) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 2000) != 1)
+            break;
+        char buf[65536];
+        ssize_t n = recv(fd, buf, std::min(sizeof(buf), want - out.size()), 0);
+        if (n <= 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
 
 } // namespace slirp::test

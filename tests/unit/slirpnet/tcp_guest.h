@@ -111,19 +111,4 @@ struct Guest {
     }
 };
 
-inline std::string read_some(int fd, size_t want) {
-    std::string out;
-    while (out.size() < want) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, 2000) != 1)
-            break;
-        char buf[65536];
-        ssize_t n = recv(fd, buf, std::min(sizeof(buf), want - out.size()), 0);
-        if (n <= 0)
-            break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-}
-
 } // namespace slirp::test

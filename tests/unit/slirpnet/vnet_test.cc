@@ -87,17 +87,6 @@ TcpHeader check_tcp(const Bytes& f, Bytes* payload = nullptr) {
     return *h;
 }
 
-/// A sink like an IFF_VNET_HDR tap: keeps each frame with its offload header.
-struct OffloadSink : FrameSink {
-    std::vector<std::pair<VirtioNetHdr, Bytes>> frames;
-    void send(std::span<const std::byte> f) noexcept override {
-        frames.emplace_back(VirtioNetHdr{}, Bytes(f.begin(), f.end()));
-    }
-    bool offload() const noexcept override { return true; }
-    void send_vnet(std::span<const std::byte> f, const VirtioNetHdr& h) noexcept override {
-        frames.emplace_back(h, Bytes(f.begin(), f.end()));
-    }
-};
 
 } // namespace
 
