@@ -123,6 +123,45 @@ time.sleep(20)
     hostfwd_answers "$fwd"
 }
 
+@test "with a hard fd limit of 300, a 2000-flow flood is refused at the table's cap and the API and hostfwd still answer" {
+    skip_if_original "$SLIRP4NETNS" "slirp4netns 1.2.0 has no flow cap: out of fds it answers none of the SYNs (0 of 2000 got RST)"
+    local blackhole fwd
+    blackhole=$(free_port)
+    fwd=$(free_port)
+    blackhole_port "$blackhole"
+    # prlimit execs slirp, so SLIRP_PID is slirp itself
+    printf '#!/bin/sh\nexec prlimit --nofile=300:300 %q "$@"\n' "$SLIRP4NETNS" >"$BATS_TEST_TMPDIR/limited"
+    chmod +x "$BATS_TEST_TMPDIR/limited"
+    SLIRP4NETNS=$BATS_TEST_TMPDIR/limited start_slirp -c -a "$API"
+    local pid=$SLIRP_PID
+    wait_for_socket 5 "$API"
+    guest_echo_server 8080
+    run api_call "$API" '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$fwd"',"guest_port":8080}}'
+    assert_contains "$output" '"return"'
+    run -0 timeout 30 nsenter --preserve-credentials -U -n -t "$NS_PID" -- python3 -c '
+import socket, sys, time
+held, reset = [], 0
+for _ in range(2000):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex(("10.0.2.2", int(sys.argv[1])))
+    held.append(s)
+time.sleep(2)
+for s in held:
+    if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 111:  # ECONNREFUSED: our RST
+        reset += 1
+print(reset)
+' "$blackhole"
+    echo "refused at the cap: $output"
+    [ "$output" -ge 1500 ]
+    [ "$(fd_count "$pid")" -lt 300 ]
+    api_answers
+    hostfwd_answers "$fwd"
+    kill -TERM "$pid"
+    wait_exit 10 "$pid"
+    grep -Eq 'flow-limit=[1-9]' "$SLIRP_LOG"
+}
+
 @test "10 000 short guest connections leave the fd count where it started" {
     local port
     port=$(free_port)
