@@ -142,19 +142,14 @@ int run_loop(Stack& st, int tapfd, int exit_fd, Api* api, pid_t target_pid, int 
         for (int i = 0; i < n; ++i) {
             uint64_t tag = evs[i].data.u64;
             switch (tag_kind(tag)) {
-            case Tag::tap: {
-                st.tcp.defer_acks = true; // one ACK per connection and batch
-                bool up = (evs[i].events & EPOLLERR) == 0 && drain_tap(st, tapfd, vnet);
-                st.tcp.defer_acks = false;
-                tcp::flush_acks(st);
-                if (!up) {
+            case Tag::tap:
+                if ((evs[i].events & EPOLLERR) != 0 || !drain_tap(st, tapfd, vnet)) {
                     print_counters(st);
                     if (api != nullptr)
                         api->unlink_path();
                     return 0;
                 }
                 break;
-            }
             case Tag::timer: {
                 uint64_t ticks;
                 (void)!read(tfd.get(), &ticks, sizeof(ticks));

@@ -71,7 +71,6 @@ struct TcpConn {
     bool wnd_watch = false; ///< a small window was advertised; EPOLLOUT re-armed to update it
     bool host_data = true;  ///< host socket may hold unsent data: cleared by an EAGAIN peek,
                             ///< set by EPOLLIN (edge-triggered) and by retransmission
-    bool ack_due = false;   ///< an ACK for in-order guest data waits in TcpTable::ack_due
 
     std::array<std::byte, 48> syn_head{}; ///< guest SYN's IP header + 8 bytes, for ICMP errors
     uint64_t rto_at = 0; ///< 0: no timer
@@ -83,16 +82,9 @@ struct TcpConn {
 };
 
 struct TcpTable {
-    TcpTable() : conns(max_tcp_conns) {
-        index.reserve(max_tcp_conns);
-        ack_due.reserve(max_tcp_conns);
-    }
+    TcpTable() : conns(max_tcp_conns) { index.reserve(max_tcp_conns); }
     std::vector<TcpConn> conns; ///< fixed size, allocated once
     std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index;
-    /// While the loop drains the tap (defer_acks), ACKs for in-order guest data are sent once
-    /// per connection after the batch (flush_acks), not once per segment.
-    bool defer_acks = false;
-    std::vector<uint32_t> ack_due; ///< connections with ack_due set; capacity reserved
 };
 
 namespace tcp {
@@ -104,8 +96,6 @@ void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept;
 void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept;
 /// Retransmissions, persist probes, idle expiry.
 void timer(Stack& st) noexcept;
-/// Sends the ACKs deferred while the tap was drained (TcpTable::defer_acks).
-void flush_acks(Stack& st) noexcept;
 /// Number of connections in use.
 size_t active(const Stack& st) noexcept;
 

@@ -10,8 +10,7 @@
 // receive buffer, and the guest retransmits the rest. Guest ACKs discard acknowledged bytes from
 // the host socket's receive queue with MSG_TRUNC (they were only peeked, tcp_output.cc). A guest
 // FIN becomes shutdown(SHUT_WR); host EOF becomes our FIN; the flow is forgotten when both FINs
-// are acknowledged. RST either way resets the other side. While the loop drains the tap, ACKs
-// for in-order data wait until the batch ends: one ACK per connection and batch (flush_acks). Host socket events and forwarded
+// are acknowledged. RST either way resets the other side. Host socket events and forwarded
 // ports (API) are in tcp_host.cc. IPv4 and IPv6 share this machine and one table: addresses
 // are 16 bytes (addr.h), and only the ICMP error type and the header size depend on the family.
 // Not done: SACK, timestamps (not offered, so the guest does not use them), urgent data,
@@ -240,7 +239,6 @@ void on_data(Stack& st, TcpConn& c, const TcpHeader& h, std::span<const std::byt
 void established_input(Stack& st, TcpConn& c, const TcpHeader& h,
                        std::span<const std::byte> data) noexcept {
     bool need_ack = false;
-    uint32_t rcv_before = c.rcv_nxt;
     if ((h.flags & tcp_ack) != 0)
         on_ack(st, c, h);
     on_data(st, c, h, data, need_ack);
@@ -256,19 +254,10 @@ void established_input(Stack& st, TcpConn& c, const TcpHeader& h,
     }
     uint32_t before = c.snd_nxt;
     push(st, c);
-    if (c.state == TcpState::free || !need_ack || c.snd_nxt != before)
-        return;
-    // In-order data taken whole: one ACK after the tap batch covers every segment of it.
-    // Anything else (duplicate ACKs for what we could not take, FIN) goes out now.
-    if (st.tcp.defer_acks && c.rcv_nxt != rcv_before && !c.want_out && !c.guest_fin) {
-        if (!c.ack_due) {
-            c.ack_due = true;
-            st.tcp.ack_due.push_back(static_cast<uint32_t>(&c - st.tcp.conns.data()));
-        }
-        return;
+    if (c.state != TcpState::free && need_ack && c.snd_nxt == before) {
+        st.out.reset();
+        emit(st, c, tcp_ack, c.snd_nxt);
     }
-    st.out.reset();
-    emit(st, c, tcp_ack, c.snd_nxt);
 }
 
 } // namespace
@@ -312,18 +301,6 @@ void abort_conn(Stack& st, TcpConn& c) noexcept {
 }
 
 size_t active(const Stack& st) noexcept { return st.tcp.index.size(); }
-
-void flush_acks(Stack& st) noexcept {
-    for (uint32_t i : st.tcp.ack_due) {
-        TcpConn& c = st.tcp.conns[i];
-        if (c.ack_due && c.state == TcpState::established) { // else released since
-            st.out.reset();
-            emit(st, c, tcp_ack, c.snd_nxt);
-        }
-        c.ack_due = false;
-    }
-    st.tcp.ack_due.clear();
-}
 
 void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
     auto h = p.peek<TcpHeader>();

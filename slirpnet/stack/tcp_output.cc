@@ -117,7 +117,6 @@ void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq, uint16_t gso_size)
     }
     send_segment(st, c.raddr, c.rport, c.gaddr, c.gport, seq, c.rcv_nxt, flags,
                  static_cast<uint16_t>(wnd >> c.rcv_ws), {}, gso_size);
-    c.ack_due = false; // this segment carries the current ACK
 }
 
 void emit_syn(Stack& st, TcpConn& c, bool with_ack) noexcept {

@@ -261,33 +261,3 @@ TEST_CASE("Host connect failures map to RST or ICMP unreachable like libslirp", 
     CHECK(tcp::connect_failure_icmp_code(EHOSTUNREACH) == 1); // host unreachable
     CHECK(tcp::connect_failure_icmp_code(ETIMEDOUT) == 1);
 }
-
-TEST_CASE("While the tap is drained, in-order guest data is ACKed once per batch",
-          "[slirpnet][tcp]") {
-    Server srv;
-    Guest g;
-    common::UniqueFd peer;
-    g.connect(srv, peer);
-    g.take();
-    g.t.st.tcp.defer_acks = true;
-    g.send(tcp_ack | tcp_psh, 0, bytes_of("one"));
-    g.send(tcp_ack | tcp_psh, 0, bytes_of("two"));
-    CHECK(g.take().empty());
-    g.t.st.tcp.defer_acks = false;
-    tcp::flush_acks(g.t.st);
-    auto s = g.take();
-    REQUIRE(s.size() == 1);
-    CHECK(s[0].h.flags == tcp_ack);
-    CHECK(s[0].h.ack.host() == g.seq);
-    CHECK(read_n(peer.get(), 6) == "onetwo");
-    // out of order: the duplicate ACK goes out at once
-    g.t.st.tcp.defer_acks = true;
-    uint32_t expected = g.seq;
-    g.seq += 10;
-    g.send(tcp_ack | tcp_psh, 0, bytes_of("late"));
-    s = g.take();
-    REQUIRE(s.size() == 1);
-    CHECK(s[0].h.ack.host() == expected);
-    tcp::flush_acks(g.t.st);
-    CHECK(g.take().empty());
-}
