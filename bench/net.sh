@@ -23,6 +23,18 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# wait_for SECONDS WHAT CMD...: until CMD succeeds; else say what did not happen and exit.
+wait_for() {
+    local secs=$1 what=$2 end=$((SECONDS + $1)); shift 2
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -lt $end ] || { echo "net.sh: timed out after ${secs}s waiting for $what" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+netns_differs() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
+# listening PORT: a TCP socket listens on PORT on this host.
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
 # run_one BINARY MTU MODE: prints one number (Gbit/s, or connections/s for MODE=crr, crr1).
 # MODE g2h6/h2g6: the same over IPv6 (slirp with -6, the guest's SLAAC address).
 run_one() {
@@ -31,15 +43,12 @@ run_one() {
     port=$((20000 + RANDOM % 20000))
     ready=$(mktemp)
     unshare --user --map-root-user --net sleep 600 & ns=$!; pids+=("$ns")
-    sleep 0.2
+    wait_for 10 "netns of $ns" netns_differs "$ns"
     "$bin" -c "${v6[@]}" --mtu "$mtu" -r 5 "$ns" tap0 5>"$ready" >/dev/null 2>&1 & sl=$!; pids+=("$sl")
-    for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
+    wait_for 10 "$bin ready" test -s "$ready"
     local in_ns=(nsenter --preserve-credentials -U -n -t "$ns")
     if [ ${#v6[@]} -gt 0 ]; then
-        for _ in $(seq 150); do
-            "${in_ns[@]}" ip -6 addr show dev tap0 | grep 'inet6 fd00::' | grep -qv tentative && break
-            sleep 0.1
-        done
+        wait_for 15 "SLAAC address" sh -c "$(printf '%q ' "${in_ns[@]}") ip -6 addr show dev tap0 | grep 'inet6 fd00::' | grep -qv tentative"
     fi
     if [ "$mode" = crr ] || [ "$mode" = crr1 ]; then
         if [ "$mode" = crr ]; then # a shell forked per connection: mostly measures fork+exec
@@ -58,7 +67,7 @@ while True:
 ' "$port" & srv=$!
         fi
         pids+=("$srv")
-        sleep 0.2
+        wait_for 10 "server on $port" listening "$port"
         "${in_ns[@]}" python3 - "$port" "$SECS" <<'PY'
 import socket, sys, time
 port, secs = int(sys.argv[1]), float(sys.argv[2])
@@ -72,7 +81,7 @@ print(f"{n / secs:.0f}")
 PY
     else
         iperf3 -s -B "$bind" -p "$port" -1 >/dev/null 2>&1 & srv=$!; pids+=("$srv")
-        sleep 0.2
+        wait_for 10 "iperf3 on $port" listening "$port"
         local r=()
         [ "$mode" = h2g ] && r=(-R)
         "${in_ns[@]}" iperf3 -c "$dst" -p "$port" -t "$SECS" "${r[@]}" -J |

@@ -10,6 +10,9 @@
 // {"entries":[…]} list and the port quirks of §4.3 ((int) of a double, then truncated to 16 bits).
 // A missing proto is an error reply here (slirp4netns crashes). Each connection and request is
 // logged on stderr with slirp4netns' lines ("apifd event", "api_handler: got request: …").
+// Bounds: api_max_clients at once (a new client evicts the oldest, which gets its answer);
+// out of fds, the listener leaves epoll until the next tick instead of waking us in a loop.
+// Forward slots are reused and the list shrinks on removal; their number is capped (Limits).
 
 #include "slirpnet/api.h"
 
@@ -112,12 +115,20 @@ std::string add_hostfwd(Stack& st, const json& req) {
     int guest_port = get_int(args, "guest_port");
     if (guest_port == 0)
         return err("add_hostfwd: bad arguments.guest_port");
+    // a free slot first: epoll tags hold the index, and the list stays as long as what is live
+    size_t idx = 0, live = 0;
+    while (idx < st.forwards.size() && st.forwards[idx].fd)
+        ++idx;
+    for (const Forward& f : st.forwards)
+        live += f.fd ? 1 : 0;
+    if (live >= st.lim.forwards)
+        return err("add_hostfwd: slirp_add_hostfwd failed");
     Forward fw;
     fw.fd = bind_forward(*host_addr, host_port, udp);
     if (!fw.fd)
         return err("add_hostfwd: slirp_add_hostfwd failed");
-    uint32_t idx = static_cast<uint32_t>(st.forwards.size());
-    if (!watch(st, fw.fd.get(), EPOLLIN, make_tag(udp ? Tag::fwd_udp : Tag::fwd_tcp, idx)))
+    if (!watch(st, fw.fd.get(), EPOLLIN,
+               make_tag(udp ? Tag::fwd_udp : Tag::fwd_tcp, static_cast<uint32_t>(idx))))
         return err("add_hostfwd: slirp_add_hostfwd failed");
     fw.id = st.next_forward_id++;
     fw.udp = udp;
@@ -125,8 +136,12 @@ std::string add_hostfwd(Stack& st, const json& req) {
     fw.host_port = host_port;
     fw.guest_addr = *guest_addr;
     fw.guest_port = guest_port;
-    st.forwards.push_back(std::move(fw));
-    return common::strprintf("{\"return\":{\"id\":%d}}", st.forwards.back().id);
+    int id = fw.id;
+    if (idx == st.forwards.size())
+        st.forwards.push_back(std::move(fw));
+    else
+        st.forwards[idx] = std::move(fw);
+    return common::strprintf("{\"return\":{\"id\":%d}}", id);
 }
 
 std::string list_hostfwd(const Stack& st) {
@@ -162,7 +177,9 @@ std::string remove_hostfwd(Stack& st, const json& req) {
     for (Forward& f : st.forwards) {
         if (f.id == id && f.fd) {
             udp::drop_forward(st, f.fd.get()); // flows replying through it end with it
-            f.fd.reset(); // the slot stays: epoll tags index st.forwards
+            f = Forward{}; // closing the socket takes it out of epoll; the slot is reused
+            while (!st.forwards.empty() && !st.forwards.back().fd)
+                st.forwards.pop_back();
             return "{\"return\":{}}";
         }
     }
@@ -216,16 +233,28 @@ Api::~Api() = default;
 void Api::unlink_path() noexcept { (void)::unlink(path_.c_str()); }
 
 void Api::on_listen() noexcept {
-    while (true) {
+    for (int batch = 0; batch < 64; ++batch) {
         common::UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!c)
+        if (!c) {
+            if (out_of_fds(errno))
+                pause();
             return;
+        }
         std::fprintf(stderr, "apifd event\n");
-        size_t i = 0;
-        while (i < clients_.size() && clients_[i].fd)
+        size_t i = 0, oldest = 0;
+        while (i < clients_.size() && clients_[i].fd) {
+            if (clients_[i].deadline < clients_[oldest].deadline)
+                oldest = i;
             ++i;
-        if (i == clients_.size())
-            continue; // too many clients: drop this one
+        }
+        if (i == clients_.size()) {
+            // all slots taken: the client that has had one longest gets its answer now (to
+            // what it has sent so far), so idle or trickling clients cannot lock a new one out
+            on_client(static_cast<uint32_t>(oldest), 0);
+            if (clients_[oldest].fd)
+                finish(clients_[oldest]);
+            i = oldest;
+        }
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP;
         ev.data.u64 = make_tag(Tag::api_conn, static_cast<uint32_t>(i));
@@ -272,7 +301,22 @@ void Api::on_client(uint32_t idx, uint32_t /*events*/) noexcept {
         finish(c);
 }
 
+void Api::pause() noexcept {
+    // out of fds: level-triggered, the pending connection would wake us forever; the listener
+    // leaves the epoll set until the next tick (timer() puts it back)
+    epoll_event ev{};
+    if (epoll_ctl(st_.epoll.get(), EPOLL_CTL_MOD, listen_.get(), &ev) == 0)
+        paused_ = true;
+}
+
 void Api::timer() noexcept {
+    if (paused_) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = make_tag(Tag::api_listen, 0);
+        if (epoll_ctl(st_.epoll.get(), EPOLL_CTL_MOD, listen_.get(), &ev) == 0)
+            paused_ = false;
+    }
     uint64_t now = monotonic_ms();
     for (Client& c : clients_)
         if (c.fd && now >= c.deadline)

@@ -32,6 +32,7 @@ public:
     Api& operator=(const Api&) = delete;
 
     int fd() const noexcept { return listen_.get(); }
+    bool paused() const noexcept { return paused_; }
     void on_listen() noexcept;
     void on_client(uint32_t idx, uint32_t events) noexcept;
     void timer() noexcept;
@@ -45,11 +46,13 @@ private:
         uint64_t deadline = 0;
     };
     void finish(Client& c) noexcept;
+    void pause() noexcept;
 
     Stack& st_;
     std::string path_;
     common::UniqueFd listen_;
     std::vector<Client> clients_;
+    bool paused_ = false; ///< listener out of epoll after EMFILE (back at the next tick)
 };
 
 } // namespace slirp

@@ -56,14 +56,16 @@ bool drain_tap(Stack& st, int tapfd, bool vnet) noexcept {
 void print_counters(const Stack& st) noexcept {
     std::fprintf(stderr,
                  "frames: in=%llu out=%llu malformed=%llu unsupported=%llu refused=%llu "
-                 "tap-write-drops=%llu fragments=%llu\n",
+                 "tap-write-drops=%llu fragments=%llu flow-limit=%llu spoofed=%llu\n",
                  static_cast<unsigned long long>(st.cnt.frames_in),
                  static_cast<unsigned long long>(st.cnt.frames_out),
                  static_cast<unsigned long long>(st.cnt.malformed),
                  static_cast<unsigned long long>(st.cnt.unsupported),
                  static_cast<unsigned long long>(st.cnt.no_route),
                  static_cast<unsigned long long>(st.cnt.tap_write_drops),
-                 static_cast<unsigned long long>(st.cnt.fragments));
+                 static_cast<unsigned long long>(st.cnt.fragments),
+                 static_cast<unsigned long long>(st.cnt.flow_limit),
+                 static_cast<unsigned long long>(st.cnt.spoofed));
 }
 
 } // namespace

@@ -200,6 +200,8 @@ int run(const Options& o, const char* argv0) {
                    stdout);
         return 0;
     }
+    // every table stays below the fd limit, raised to the hard one first (Limits, stack.h)
+    Limits lim = Limits::for_nofile(raise_nofile());
     Config cfg = Config::from_cidr(o.cidr_net, o.cidr_prefix);
     cfg.mtu = o.mtu;
     cfg.disable_host_loopback = o.disable_host_loopback;
@@ -225,6 +227,7 @@ int run(const Options& o, const char* argv0) {
     std::signal(SIGPIPE, SIG_IGN);
     tap::TapSink sink(tapfd.get());
     auto st = std::make_unique<Stack>(cfg, sink);
+    st->lim = lim;
     sink.dropped = &st->cnt.tap_write_drops;
     st->now_ms = monotonic_ms();
     dns::refresh(*st);

@@ -67,6 +67,8 @@ struct Counters {
     uint64_t no_route = 0;    ///< refused by policy (host loopback disabled, no flow slot)
     uint64_t tap_write_drops = 0; ///< frames for the guest the tap did not take
     uint64_t fragments = 0;   ///< IPv4 and IPv6 fragments (dropped; also counted unsupported)
+    uint64_t flow_limit = 0;  ///< new flows refused at a table's cap or for want of an fd
+    uint64_t spoofed = 0;     ///< guest source address outside its subnet (dropped)
 };
 
 } // namespace slirp

@@ -6,6 +6,8 @@
 // (RFC 791 §3.1, RFC 1071). Frames failing a check are dropped and counted as malformed.
 // Fragments are dropped and counted as unsupported: the guest's MTU equals ours, so a sane
 // guest does not fragment (libslirp reassembles; reassembly was its worst CVE source).
+// A source outside the guest's subnet (or its broadcast address) is dropped and counted as
+// spoofed; 0.0.0.0 is accepted for UDP only (a DHCP client before its lease).
 // Options are skipped. Outgoing datagrams get TTL 64 (255 for our own echo replies, as
 // libslirp) and a fresh ID; DF is not set.
 
@@ -38,23 +40,18 @@ void input(Stack& st, PacketView p) noexcept {
         ++st.cnt.fragments;
         return;
     }
+    // the guest's own subnet only (0.0.0.0 for DHCP): a forged source would make us open
+    // flows on its behalf that reply to addresses that are not the guest's
+    uint32_t src = ip->src.host();
+    bool in_net = (src & st.cfg.mask()) == st.cfg.net && src != (st.cfg.net | ~st.cfg.mask());
+    if (!in_net && !(src == 0 && ip->proto == IPPROTO_UDP)) {
+        ++st.cnt.spoofed;
+        return;
+    }
     st.cur_datagram = p.rest();
     IpInfo info{Addr::of4(ip->src.host()), Addr::of4(ip->dst.host()), ip->proto, p.rest(), ip->ttl};
     (void)p.skip(ihl);
-    switch (ip->proto) {
-    case IPPROTO_ICMP:
-        icmp4::input(st, info, p);
-        break;
-    case IPPROTO_UDP:
-        udp::input(st, info, p);
-        break;
-    case IPPROTO_TCP:
-        tcp::input(st, info, p);
-        break;
-    default:
-        ++st.cnt.unsupported;
-        break;
-    }
+    ip::deliver(st, info, p);
 }
 
 void output(Stack& st, FrameBuf& f, uint32_t src, uint32_t dst, uint8_t proto,

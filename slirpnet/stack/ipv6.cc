@@ -8,7 +8,9 @@
 // ipv6_max_ext of them, each inside the payload; a fragment header drops the datagram (counted
 // as a fragment: the guest's MTU is ours, as for IPv4 in ipv4.cc); ESP/AH/no-next-header and
 // unknown protocols are counted as unsupported. The transports then see the same IpInfo as
-// IPv4's, with 16-byte addresses. The guest's fd00::/64 address is learnt from what it sends
+// IPv4's, with 16-byte addresses. A source outside fd00::/64 is dropped and counted as spoofed,
+// except link-local and :: sources for NDP/ICMPv6 and link-scope destinations (DHCPv6).
+// The guest's fd00::/64 address is learnt from what it sends
 // (for API forwards without guest_addr). Output: hop limit 64 (255 for NDP and our own echo
 // replies, as libslirp), from the router MAC 52:56:00:00:00:02 (DNS: …:03), to the guest's
 // MAC, or to 33:33 + the low 32 bits for a multicast destination (RFC 2464 §7).
@@ -62,22 +64,15 @@ void input(Stack& st, PacketView p) noexcept {
         break;
     }
     info.proto = next;
-    if (st.cfg.in_prefix6(info.src))
+    if (st.cfg.in_prefix6(info.src)) {
         st.guest6 = info.src;
-    switch (next) {
-    case IPPROTO_ICMPV6:
-        icmp6::input(st, info, p);
-        break;
-    case IPPROTO_UDP:
-        udp::input(st, info, p);
-        break;
-    case IPPROTO_TCP:
-        tcp::input(st, info, p);
-        break;
-    default:
-        ++st.cnt.unsupported;
-        break;
+    } else if (!((info.src.is_link_local6() || info.src.is_unspecified6()) &&
+                 (next == IPPROTO_ICMPV6 || info.dst.is_link_local6() ||
+                  info.dst.is_multicast6()))) {
+        ++st.cnt.spoofed; // only fd00::/64 leaves the link
+        return;
     }
+    ip::deliver(st, info, p);
 }
 
 void output(Stack& st, FrameBuf& f, const Addr& src, const Addr& dst, uint8_t proto,

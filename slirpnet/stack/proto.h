@@ -70,6 +70,9 @@ void output(Stack& st, FrameBuf& f, const Addr& src, const Addr& dst, uint8_t pr
 /// Destination unreachable about the guest datagram `orig` (either family), given as the ICMPv4
 /// code (net, host, port): ICMPv6 gets the matching code (no route, address, port; RFC 4443).
 void send_unreach(Stack& st, uint8_t code4, std::span<const std::byte> orig) noexcept;
+/// A validated guest datagram's transport (`p` at its first byte) to ICMP/ICMPv6, UDP or TCP,
+/// by `ip.proto` and the family; anything else is counted as unsupported.
+void deliver(Stack& st, const IpInfo& ip, PacketView p) noexcept;
 } // namespace ip
 
 namespace icmp4 {

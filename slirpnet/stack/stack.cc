@@ -4,7 +4,9 @@
 
 #include "common/error.h"
 
+#include <algorithm>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 
 namespace slirp {
@@ -32,6 +34,29 @@ Stack::Stack(const Config& c, FrameSink& s) : cfg(c), sink(s) {
     if (!epoll)
         common::throw_errno("epoll_create1");
     now_ms = monotonic_ms();
+}
+
+Limits Limits::for_nofile(size_t nofile) noexcept {
+    size_t avail = nofile > reserve + max_icmp_flows ? nofile - reserve - max_icmp_flows : 0;
+    Limits l;
+    l.tcp = std::min(max_tcp_conns, avail / 4 * 3);
+    l.udp = std::min(max_udp_flows, avail / 8);
+    l.forwards = std::min(l.forwards, avail - l.tcp - l.udp);
+    return l;
+}
+
+size_t raise_nofile() noexcept {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlimit want = rl;
+        want.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    // an unlimited or huge hard limit: our tables never need more than this
+    return static_cast<size_t>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
 }
 
 uint64_t monotonic_ms() noexcept {
@@ -70,6 +95,16 @@ void dispatch(Stack& st, uint64_t tag, uint32_t events) noexcept {
 }
 
 void timer_tick(Stack& st) noexcept { // st.now_ms is set by the caller (the loop, or a test)
+    for (size_t i = 0; i < st.forwards.size(); ++i) { // back in epoll after an EMFILE pause
+        Forward& fw = st.forwards[i];
+        if (!fw.paused || !fw.fd)
+            continue;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = make_tag(fw.udp ? Tag::fwd_udp : Tag::fwd_tcp, static_cast<uint32_t>(i));
+        if (epoll_ctl(st.epoll.get(), EPOLL_CTL_MOD, fw.fd.get(), &ev) == 0)
+            fw.paused = false;
+    }
     dns::refresh(st);
     udp::expire(st);
     icmp4::expire(st);

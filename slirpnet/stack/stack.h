@@ -15,6 +15,7 @@
 #include "slirpnet/stack/wire.h"
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <netinet/in.h>
 #include <span>
@@ -43,6 +44,19 @@ struct Forward {
     Addr guest_addr;   ///< same family as host_addr
     int guest_port = 0;
     common::UniqueFd fd; ///< listener (TCP) or bound socket (UDP); empty once removed
+    bool paused = false; ///< accept() hit EMFILE/ENFILE: out of epoll until the next tick
+};
+
+/// How many host sockets each table may hold: below RLIMIT_NOFILE, with room kept for the
+/// tap, epoll, timer, signal, pid and exit fds, the API socket and its clients.
+struct Limits {
+    size_t tcp = max_tcp_conns;
+    size_t udp = max_udp_flows;
+    size_t forwards = 4096;
+    /// fds kept out of every table: fixed fds (tap, epoll, timer, …) and API clients
+    static constexpr size_t reserve = 64 + 64;
+    /// Limits for a process that may hold `nofile` fds (the ICMP table's 64 come first).
+    static Limits for_nofile(size_t nofile) noexcept;
 };
 
 struct Stack {
@@ -65,8 +79,9 @@ struct Stack {
     IcmpTable icmp; ///< echo flows to host ping (or UDP port 7) sockets
     TcpTable tcp;
     std::array<uint8_t, 6 * 16> dhcp_leases{}; ///< MAC per pool slot; all-zero = free
-    std::vector<Forward> forwards;
+    std::vector<Forward> forwards; ///< slots reused; trailing free slots dropped
     int next_forward_id = 1;
+    Limits lim;
 };
 
 /// Where a guest packet to `dst:dport` goes on the host (docs/compat/slirp4netns.md §3.4, §3.5): the gateway maps
@@ -89,6 +104,12 @@ void dispatch(Stack& st, uint64_t tag, uint32_t events) noexcept;
 void timer_tick(Stack& st) noexcept;
 /// Waits up to timeout_ms for host-socket events and dispatches them (tests drive the stack so).
 int poll_once(Stack& st, int timeout_ms) noexcept;
+/// Raises RLIMIT_NOFILE's soft limit to the hard one; returns the soft limit now in force.
+size_t raise_nofile() noexcept;
+/// True for an errno that means "out of file descriptors or memory" (accept, socket).
+inline bool out_of_fds(int err) noexcept {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
 /// Registers fd with the stack's epoll for `events`; false on failure.
 bool watch(Stack& st, int fd, uint32_t events, uint64_t tag) noexcept;
 

@@ -17,6 +17,7 @@ namespace slirp {
 
 struct Stack;
 struct IpInfo;
+struct Forward;
 
 // clang-format off
 inline constexpr size_t   max_tcp_conns     = 4096;    ///< simultaneous translated connections
@@ -25,7 +26,8 @@ inline constexpr uint32_t tcp_rto_max_ms    = 60'000;  ///< RFC 6298 §2.5
 inline constexpr uint8_t  tcp_max_retries   = 12;      ///< then RST both sides
 inline constexpr uint8_t  tcp_our_wscale    = 7;       ///< windows up to 8 MiB (RFC 7323 §2.3)
 inline constexpr uint16_t tcp_default_mss   = 536;     ///< RFC 9293 §3.7.1 when no MSS option
-inline constexpr uint64_t tcp_idle_ms       = 7'200'000; ///< drop half-dead flows after 2 h
+inline constexpr uint64_t tcp_idle_ms       = 7'200'000; ///< no guest segment for 2 h (passt's ACT_TIMEOUT)
+inline constexpr uint64_t tcp_syn_timeout_ms = 10'000;  ///< handshake either way (passt's SYN_TIMEOUT)
 inline constexpr int      tcp_sndbuf        = 4 << 20; ///< requested; the kernel caps it at wmem_max
 inline constexpr uint32_t tcp_low_wnd       = 65536;   ///< below this, watch for room (EPOLLOUT)
 // clang-format on
@@ -74,7 +76,9 @@ struct TcpConn {
     uint64_t rto_at = 0; ///< 0: no timer
     uint32_t rto_ms = tcp_rto_init_ms;
     uint8_t retries = 0;
-    uint64_t last_ms = 0;
+    uint8_t probes = 0;   ///< zero-window probes the guest has not answered
+    uint64_t open_ms = 0; ///< when the handshake started (tcp_syn_timeout_ms)
+    uint64_t last_ms = 0; ///< last segment from the guest
 };
 
 struct TcpTable {
@@ -128,8 +132,11 @@ void release(Stack& st, TcpConn& c) noexcept;
 void rearm(Stack& st, TcpConn& c) noexcept;
 /// A random initial sequence number.
 uint32_t new_iss() noexcept;
-/// A free connection slot, -1 if none.
-int alloc(Stack& st) noexcept;
+/// Takes a forward's listener out of epoll until the next tick (accept() ran out of fds).
+void pause_forward(Stack& st, Forward& fw) noexcept;
+/// A free connection slot, -1 if none or the table is at st.lim.tcp (for a guest's own
+/// connections: at seven eighths of it, the rest is kept for forwarded ports).
+int alloc(Stack& st, bool from_guest) noexcept;
 /// Sets SO_PEEK_OFF and registers the connection's host socket with epoll.
 bool watch_conn(Stack& st, TcpConn& c, uint32_t idx) noexcept;
 /// Arms the retransmission timer if it is not running.

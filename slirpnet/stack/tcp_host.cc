@@ -6,7 +6,8 @@
 // libslirp), room in the host send buffer reopens the guest's window, readable data is pushed
 // to the guest (tcp_output.cc). A forwarded port (API add_hostfwd, TCP) accepts on the host and
 // opens toward the guest with a SYN of our own, from the client's address (loopback and the
-// unspecified address shown as the gateway, 10.0.2.2 or fd00::2).
+// unspecified address shown as the gateway, 10.0.2.2 or fd00::2). Out of fds, a forward's
+// listener leaves the epoll set until the next 100 ms tick rather than waking us in a loop.
 
 #include "slirpnet/stack/stack.h"
 
@@ -21,7 +22,6 @@ void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
     if (idx >= st.tcp.conns.size())
         return;
     TcpConn& c = st.tcp.conns[idx];
-    c.last_ms = st.now_ms;
     switch (c.state) {
     case TcpState::connecting: {
         int err = 0;
@@ -81,6 +81,15 @@ void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
     }
 }
 
+void pause_forward(Stack& st, Forward& fw) noexcept {
+    // Level-triggered and unaccepted, the listener would wake us forever: out of the epoll
+    // set until the next tick (timer_tick puts it back), as passt does for EMFILE.
+    epoll_event ev{};
+    if (epoll_ctl(st.epoll.get(), EPOLL_CTL_MOD, fw.fd.get(), &ev) == 0)
+        fw.paused = true;
+    ++st.cnt.flow_limit;
+}
+
 void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
     if (fwd_idx >= st.forwards.size() || !st.forwards[fwd_idx].fd)
         return;
@@ -89,8 +98,11 @@ void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
         SockAddr from;
         from.len = sizeof(from.ss);
         common::UniqueFd fd(accept4(fw.fd.get(), from.sa(), &from.len, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!fd)
+        if (!fd) {
+            if (out_of_fds(errno))
+                pause_forward(st, fw);
             return;
+        }
         bool v6 = !fw.guest_addr.is4();
         Addr guest = fw.guest_addr;
         if (v6 && guest.is_unspecified6())
@@ -101,9 +113,13 @@ void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
         }
         FlowKey key{guest, translate_in(st, from.addr(), v6), static_cast<uint16_t>(fw.guest_port),
                     from.port()};
-        int i = st.tcp.index.count(key) != 0 ? -1 : alloc(st);
-        if (i < 0) {
+        if (st.tcp.index.count(key) != 0) {
             ++st.cnt.no_route;
+            continue;
+        }
+        int i = alloc(st, false);
+        if (i < 0) {
+            ++st.cnt.flow_limit; // the client sees its connection closed
             continue;
         }
         int one = 1;
@@ -121,7 +137,7 @@ void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
         c.snd_nxt = c.iss + 1;
         c.rcv_ws = tcp_our_wscale;
         c.state = TcpState::syn_sent;
-        c.last_ms = st.now_ms;
+        c.last_ms = c.open_ms = st.now_ms;
         if (!watch_conn(st, c, static_cast<uint32_t>(i))) {
             c = TcpConn{};
             continue;

@@ -80,9 +80,14 @@ uint32_t new_iss() noexcept {
     return static_cast<uint32_t>(x);
 }
 
-int alloc(Stack& st) noexcept {
+int alloc(Stack& st, bool from_guest) noexcept {
     static size_t cursor = 0;
     auto& v = st.tcp.conns;
+    // an eighth of the table is kept for forwarded ports: a guest that floods the table with
+    // flows to nowhere still gets the connections its forwards accept
+    size_t cap = from_guest ? st.lim.tcp - st.lim.tcp / 8 : st.lim.tcp;
+    if (st.tcp.index.size() >= cap)
+        return -1;
     for (size_t n = 0; n < v.size(); ++n) {
         size_t i = (cursor + n) % v.size();
         if (v[i].state == TcpState::free) {
@@ -121,15 +126,17 @@ void open_from_guest(Stack& st, const IpInfo& ip, const TcpHeader& h,
         ip::send_unreach(st, ICMP_NET_UNREACH, st.cur_datagram);
         return;
     }
-    int i = alloc(st);
-    if (i < 0) {
-        ++st.cnt.no_route;
+    int i = alloc(st, true);
+    if (i < 0) { // table full: RST, as libslirp's failed socket() does
+        ++st.cnt.flow_limit;
         reset_unknown(st, ip, h, 0);
         return;
     }
     common::UniqueFd fd(socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     int one = 1;
     if (!fd || !bind_outbound(st, fd.get(), to.family())) {
+        if (!fd)
+            ++st.cnt.flow_limit;
         reset_unknown(st, ip, h, 0);
         return;
     }
@@ -162,7 +169,7 @@ void open_from_guest(Stack& st, const IpInfo& ip, const TcpHeader& h,
     c.snd_una = c.snd_nxt = c.iss;
     c.snd_wnd = h.win.host(); // unscaled in a SYN
     c.state = TcpState::connecting;
-    c.last_ms = st.now_ms;
+    c.last_ms = c.open_ms = st.now_ms;
     std::memcpy(c.syn_head.data(), st.cur_datagram.data(),
                 std::min(c.syn_head.size(), st.cur_datagram.size()));
     if (!watch_conn(st, c, static_cast<uint32_t>(i))) {
@@ -320,6 +327,7 @@ void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
     }
     TcpConn& c = st.tcp.conns[it->second];
     c.last_ms = st.now_ms;
+    c.probes = 0; // the guest is alive: a zero window may persist (RFC 9293 §3.8.6.1)
     if ((h->flags & tcp_rst) != 0) {
         abort_conn(st, c); // RFC 5961 window checks are moot: the guest is our own peer
         return;

@@ -117,7 +117,6 @@ void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq, uint16_t gso_size)
     }
     send_segment(st, c.raddr, c.rport, c.gaddr, c.gport, seq, c.rcv_nxt, flags,
                  static_cast<uint16_t>(wnd >> c.rcv_ws), {}, gso_size);
-    c.last_ms = st.now_ms;
 }
 
 void emit_syn(Stack& st, TcpConn& c, bool with_ack) noexcept {
@@ -136,7 +135,6 @@ void emit_syn(Stack& st, TcpConn& c, bool with_ack) noexcept {
     send_segment(st, c.raddr, c.rport, c.gaddr, c.gport, c.iss, c.rcv_nxt,
                  static_cast<uint8_t>(tcp_syn | (with_ack ? tcp_ack : 0)),
                  static_cast<uint16_t>(wnd), std::span(opts).first(ws ? 8 : 4));
-    c.last_ms = st.now_ms;
 }
 
 void arm_rto(Stack& st, TcpConn& c) noexcept {

@@ -8,11 +8,15 @@
 // buffer (nothing is copied). A SYN or SYN-ACK is resent as such. With a closed window the
 // resend is a zero-window probe: a bare ACK one byte below snd_una, which makes the guest
 // repeat its window (RFC 9293 §3.8.6.1). After tcp_max_retries both sides are reset.
-// Connections with no activity for tcp_idle_ms are reset too.
+// Connections with no guest segment for tcp_idle_ms are reset too, so are handshakes either way
+// not done within tcp_syn_timeout_ms (a SYN to a blackholed address frees its fd after 10 s,
+// as passt's SYN_TIMEOUT), and a zero window whose probes the guest leaves unanswered
+// tcp_max_retries times: only a guest segment (not host data) counts as activity.
 
 #include "slirpnet/stack/stack.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <sys/socket.h>
 
 namespace slirp::tcp {
@@ -47,6 +51,18 @@ void retransmit(Stack& st, TcpConn& c) noexcept {
     }
 }
 
+/// No handshake within tcp_syn_timeout_ms: a host that never answers the guest's SYN looks like
+/// the kernel's ETIMEDOUT (host unreachable), and either side of a half-open one is reset.
+void handshake_timeout(Stack& st, TcpConn& c) noexcept {
+    if (c.state == TcpState::connecting) {
+        ip::send_unreach(st, static_cast<uint8_t>(connect_failure_icmp_code(ETIMEDOUT)),
+                         c.syn_head);
+        release(st, c);
+        return;
+    }
+    abort_conn(st, c);
+}
+
 } // namespace
 
 void timer(Stack& st) noexcept {
@@ -59,10 +75,15 @@ void timer(Stack& st) noexcept {
             abort_conn(st, c);
             continue;
         }
+        if (c.state != TcpState::established && st.now_ms - c.open_ms >= tcp_syn_timeout_ms) {
+            handshake_timeout(st, c);
+            continue;
+        }
         if (c.rto_at == 0 || st.now_ms < c.rto_at)
             continue;
         bool probing = c.state == TcpState::established && c.snd_una == c.snd_nxt;
-        if (!probing && ++c.retries > tcp_max_retries) {
+        // a probe the guest never answers counts as a retransmission; an answer clears it
+        if (probing ? ++c.probes > tcp_max_retries : ++c.retries > tcp_max_retries) {
             abort_conn(st, c);
             continue;
         }

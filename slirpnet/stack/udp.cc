@@ -9,7 +9,8 @@
 // to port 67 go to the DHCP server (dhcp4.cc), IPv6 ones to port 547 to DHCPv6 (dhcp6.cc). Forwarded UDP ports (API add_hostfwd) create
 // flows whose replies go out through the forward's socket with sendto() to the client.
 // The table is a fixed array (max_udp_flows) indexed by a hash of the guest 4-tuple (16-byte
-// addresses, so IPv4 and IPv6 flows share it); a full table drops new flows (counted). A guest
+// addresses, so IPv4 and IPv6 flows share it); a full table (st.lim.udp, below the fd limit)
+// drops new flows (counted as flow_limit). A guest
 // IPv6 flow to fd00::3:53 may use an IPv4 host socket (the host's resolver decides the family).
 // ICMP errors: flow sockets have IP_RECVERR on; an error the host gets for a flow (port
 // unreachable → ECONNREFUSED, host/net unreachable) is read from the error queue and sent to the
@@ -57,6 +58,10 @@ int find(const Stack& st, const FlowKey& k) noexcept {
 
 int alloc(Stack& st) noexcept {
     auto& v = st.udp.flows;
+    if (st.udp.index.size() >= st.lim.udp) {
+        ++st.cnt.flow_limit;
+        return -1;
+    }
     for (size_t n = 0; n < v.size(); ++n) {
         size_t i = (st.udp.cursor + n) % v.size();
         if (!v[i].used) {
@@ -93,11 +98,13 @@ int open_flow(Stack& st, const FlowKey& k) noexcept {
         return -1;
     }
     int i = alloc(st);
-    if (i < 0) {
-        ++st.cnt.no_route;
+    if (i < 0)
+        return -1; // full: dropped and counted, as libslirp drops what it cannot place
+    common::UniqueFd fd(socket(to.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd && out_of_fds(errno)) {
+        ++st.cnt.flow_limit;
         return -1;
     }
-    common::UniqueFd fd(socket(to.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd || !bind_outbound(st, fd.get(), to.family()) || connect(fd.get(), to.sa(), to.len) != 0 ||
         !watch(st, fd.get(), EPOLLIN, make_tag(Tag::udp, static_cast<uint32_t>(i)))) {
         ++st.cnt.no_route;
@@ -233,10 +240,8 @@ void fwd_event(Stack& st, uint32_t fwd_idx) noexcept {
         int i = find(st, k);
         if (i < 0) {
             i = alloc(st);
-            if (i < 0) {
-                ++st.cnt.no_route;
+            if (i < 0)
                 continue;
-            }
             claim(st, i, k);
             st.udp.flows[static_cast<size_t>(i)].expiry_ms = udp_expiry_ms;
         }

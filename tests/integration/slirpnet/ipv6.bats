@@ -79,16 +79,15 @@ start_slirp6() {
 # (SETUP runs there), slirp -c -6 ARGS serving a guest netns in which SCRIPT runs after SLAAC.
 in_v6_host() {
     export T=$BATS_TEST_TMPDIR SLIRP4NETNS
-    timeout 60 unshare --user --map-root-user --net --pid --fork --mount --mount-proc sh -euc '
+    timeout 60 unshare --user --map-root-user --net --pid --fork --mount --mount-proc sh -euc "$NS_SH"'
         setup=$1 script=$2; shift 2
         ip link set lo up
         ip addr add 2001:db8::1/128 dev lo
         ip addr add 2001:db8::2/128 dev lo
         sh -euc "$setup"
-        unshare --net sleep 60 & g=$!
-        sleep 0.2
+        start_guest_netns
         "$SLIRP4NETNS" -c -6 -r 5 "$@" $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 &
-        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        wait_ready "$T/ready" "$T/slirp.log"
         i=0; until nsenter -n -t $g ip -6 addr show dev tap0 | grep "inet6 fd00::" | grep -qv tentative; do
             i=$((i+1)); [ $i -lt 150 ] || { echo "no SLAAC" >&2; exit 1; }; sleep 0.1
         done
@@ -115,14 +114,13 @@ in_v6_host() {
 
 @test "UDP and TCP DNS to fd00::3 reach the host's IPv6 loopback resolver" {
     export T=$BATS_TEST_TMPDIR SLIRP4NETNS
-    run timeout 60 unshare --user --map-root-user --net --mount sh -euc '
+    run timeout 60 unshare --user --map-root-user --net --mount sh -euc "$NS_SH"'
         ip link set lo up
         printf "nameserver ::1\n" >"$T/resolv.conf"
         mount --bind "$T/resolv.conf" /etc/resolv.conf
         socat -T 3 UDP6-RECVFROM:53,bind=[::1],fork SYSTEM:"head -c1 >/dev/null; echo dns6-udp-answer" & u=$!
         socat TCP6-LISTEN:53,bind=[::1],reuseaddr,fork SYSTEM:"echo dns6-tcp-answer" & t=$!
-        unshare --net sleep 60 & g=$!
-        sleep 0.2
+        start_guest_netns
         "$SLIRP4NETNS" -c -6 -r 5 $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 & s=$!
         i=0; until nsenter -n -t $g ip -6 addr show dev tap0 | grep "inet6 fd00::" | grep -qv tentative; do
             i=$((i+1)); [ $i -lt 150 ] || { echo "no SLAAC" >&2; exit 1; }; sleep 0.1

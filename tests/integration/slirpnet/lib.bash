@@ -33,6 +33,28 @@ api_call() {
 # wait_exit TIMEOUT PID: until PID is gone or a zombie (our own children stay zombies until reaped).
 wait_exit() { wait_until "$1" sh -c "! test -e /proc/$2 || grep -q '^State:.*Z' /proc/$2/status"; }
 
+# NS_SH: shell functions for the sh -c scripts below, which run in namespaces of their own where
+# helpers.bash is not loaded. Each waits on a real condition and fails loudly.
+#   start_guest_netns: starts `unshare --net sleep 60` and sets g once its netns is a new one
+#   wait_ready FILE LOG: until slirp wrote FILE (its ready fd); else print LOG and fail
+NS_SH='
+start_guest_netns() {
+    unshare --net sleep 60 & g=$!
+    _i=0
+    until [ "$(readlink /proc/$g/ns/net 2>/dev/null)" != "$(readlink /proc/$$/ns/net)" ]; do
+        _i=$((_i+1)); [ $_i -lt 200 ] || { echo "guest netns of $g not created after 10 s" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+wait_ready() {
+    _i=0
+    until [ -s "$1" ]; do
+        _i=$((_i+1)); [ $_i -lt 200 ] || { echo "slirp not ready after 10 s" >&2; cat "$2" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+'
+
 # in_fake_host [--rewrite-after-ready] SCRIPT ARGS...: a private user+net+mount "host" whose
 # /etc/resolv.conf (a bind mount of $T/resolv.conf) names a resolver on 127.0.0.1 answering
 # "dns-udp-answer"/"dns-tcp-answer"; slirpnet runs there with ARGS and a guest netns nested inside,
@@ -43,17 +65,16 @@ in_fake_host() {
     local rewrite=0
     if [ "$1" = --rewrite-after-ready ]; then rewrite=1; shift; fi
     export T=$BATS_TEST_TMPDIR SLIRP4NETNS REWRITE=$rewrite
-    timeout 60 unshare --user --map-root-user --net --mount sh -euc '
+    timeout 60 unshare --user --map-root-user --net --mount sh -euc "$NS_SH"'
         live="search example\nnameserver 127.0.0.1\n"
         ip link set lo up
         if [ "$REWRITE" = 1 ]; then printf "nameserver 127.0.0.9\n"; else printf "$live"; fi >"$T/resolv.conf"
         mount --bind "$T/resolv.conf" /etc/resolv.conf
         socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"head -c1 >/dev/null; echo dns-udp-answer" & u=$!
         socat TCP4-LISTEN:53,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo dns-tcp-answer" & t=$!
-        unshare --net sleep 60 & g=$!
-        sleep 0.2
+        start_guest_netns
         "$SLIRP4NETNS" -c -r 5 "$@" $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 & s=$!
-        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        wait_ready "$T/ready" "$T/slirp.log"
         if [ "$REWRITE" = 1 ]; then
             sleep 1.1 # past the 1 s re-read threshold
             printf "$live" >"$T/resolv.conf"
@@ -77,15 +98,14 @@ in_private_host() {
     local wrap=""
     if [ "$1" = --no-net-raw ]; then wrap="setpriv --bounding-set=-net_raw --inh-caps=-net_raw"; shift; fi
     export T=$BATS_TEST_TMPDIR SLIRP4NETNS WRAP=$wrap
-    timeout 60 unshare --user --map-root-user --net --pid --fork --mount --mount-proc sh -euc '
+    timeout 60 unshare --user --map-root-user --net --pid --fork --mount --mount-proc sh -euc "$NS_SH"'
         setup=$1 script=$2; shift 2
         ip link set lo up
         ip addr add 198.51.100.1/32 dev lo
         sh -euc "$setup"
-        unshare --net sleep 60 & g=$!
-        sleep 0.2
+        start_guest_netns
         $WRAP "$SLIRP4NETNS" -c -r 5 "$@" $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 &
-        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        wait_ready "$T/ready" "$T/slirp.log"
         nsenter -n -t $g sh -c "$script"
     ' sh "$@" 3>&-
 }

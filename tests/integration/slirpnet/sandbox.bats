@@ -171,16 +171,15 @@ blocked='seccomp: The following syscalls are blocked: execve lookup_dcookie pidf
     skip_if_original "$SLIRP4NETNS" "the outside-symlink bind is new in slirp4netns 1.2.1"
     local real; real=$(mktemp -d /dev/shm/snres.XXXXXX)
     export T=$BATS_TEST_TMPDIR R=$real SLIRP4NETNS
-    run timeout 60 unshare --user --map-root-user --net --mount sh -euc '
+    run timeout 60 unshare --user --map-root-user --net --mount sh -euc "$NS_SH"'
         ip link set lo up
         printf "nameserver 127.0.0.1\n" >"$R/resolv.conf"
         mount -t tmpfs tmpfs /etc
         ln -s "$R/resolv.conf" /etc/resolv.conf
         socat -T 3 UDP4-RECVFROM:53,bind=127.0.0.1,fork SYSTEM:"head -c1 >/dev/null; echo dns-udp-answer" & u=$!
-        unshare --net sleep 60 & g=$!
-        sleep 0.2
+        start_guest_netns
         "$SLIRP4NETNS" -c -r 5 --enable-sandbox --enable-seccomp $g tap0 5>"$T/ready" >"$T/slirp.log" 2>&1 & s=$!
-        i=0; while [ ! -s "$T/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        wait_ready "$T/ready" "$T/slirp.log"
         ls -A /proc/$s/root
         cat "/proc/$s/root$R/resolv.conf"
         rc=0

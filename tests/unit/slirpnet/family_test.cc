@@ -51,19 +51,8 @@ struct Guest {
         : fam(f), t(c), dst(f.gw()) {}
 
     void send(uint8_t flags, uint32_t ack, const Bytes& data = {}) {
-        TcpHeader h{};
-        h.sport = Be16::from_host(sport);
-        h.dport = Be16::from_host(dport);
-        h.seq = Be32::from_host(seq);
-        h.ack = Be32::from_host(ack);
-        h.off = 5 << 4;
-        h.flags = flags;
-        h.win = Be16::from_host(65535);
-        Bytes b;
-        put(b, h);
-        b.insert(b.end(), data.begin(), data.end());
-        set_l4_csum(b, 16, fam.guest(), dst, IPPROTO_TCP);
-        t.in(ip_frame(fam.guest(), dst, IPPROTO_TCP, b));
+        t.in(ip_frame(fam.guest(), dst, IPPROTO_TCP,
+                      tcp_seg_any(fam.guest(), dst, sport, dport, seq, ack, flags, data)));
         seq += static_cast<uint32_t>(data.size()) + ((flags & (tcp_syn | tcp_fin)) ? 1u : 0u);
     }
     std::vector<Seg> take() {
@@ -102,21 +91,6 @@ struct Guest {
         return take();
     }
 };
-
-std::string read_all(int fd, size_t want) {
-    std::string out;
-    while (out.size() < want) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, 2000) != 1)
-            break;
-        char buf[4096];
-        ssize_t n = recv(fd, buf, std::min(sizeof(buf), want - out.size()), 0);
-        if (n <= 0)
-            break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-}
 
 /// The unreachable type and code a guest of this family sees for a closed port / refusal.
 uint8_t unreach_type(const Family& f) { return f.v6 ? ICMP6_DST_UNREACH : ICMP_DEST_UNREACH; }
@@ -207,7 +181,7 @@ TEST_CASE("TCP handshake, data both ways and FIN through one TCP machine, either
     common::UniqueFd peer(accept4(srv.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
     REQUIRE(peer);
     g.send(tcp_ack | tcp_psh, next, bytes_of("hello"));
-    CHECK(read_all(peer.get(), 5) == "hello");
+    CHECK(read_n(peer.get(), 5) == "hello");
     g.take();
     REQUIRE(::send(peer.get(), "world", 5, 0) == 5);
     s = g.wait();
@@ -308,32 +282,10 @@ TEST_CASE("An IPv6 host_addr forwards to the guest's IPv6 address (beyond the or
 }
 
 namespace {
-/// A sink like an IFF_VNET_HDR tap: keeps each frame with its offload header.
-struct VnetSink : FrameSink {
-    std::vector<std::pair<VirtioNetHdr, Bytes>> frames;
-    void send(std::span<const std::byte> f) noexcept override {
-        frames.emplace_back(VirtioNetHdr{}, Bytes(f.begin(), f.end()));
-    }
-    bool offload() const noexcept override { return true; }
-    void send_vnet(std::span<const std::byte> f, const VirtioNetHdr& h) noexcept override {
-        frames.emplace_back(h, Bytes(f.begin(), f.end()));
-    }
-};
 
 Bytes tcp6(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags) {
-    TcpHeader h{};
-    h.sport = Be16::from_host(sport);
-    h.dport = Be16::from_host(dport);
-    h.seq = Be32::from_host(seq);
-    h.ack = Be32::from_host(ack);
-    h.off = 5 << 4;
-    h.flags = flags;
-    h.win = Be16::from_host(65535);
-    Bytes b;
-    put(b, h);
     Addr gw = Family{true}.gw();
-    set_l4_csum(b, 16, guest6, gw, IPPROTO_TCP);
-    return ipv6_frame(guest6, gw, IPPROTO_TCP, b);
+    return ipv6_frame(guest6, gw, IPPROTO_TCP, tcp_seg_any(guest6, gw, sport, dport, seq, ack, flags));
 }
 } // namespace
 
@@ -341,7 +293,7 @@ TEST_CASE("TCP over IPv6 toward an offloading sink: TCPv6 GSO super-frames, cut 
           "[slirpnet][tcp][vnet][family]") {
     Family f{true};
     Host srv(f, SOCK_STREAM);
-    VnetSink sink;
+    OffloadSink sink;
     Config cfg = TestStack::with_v6();
     cfg.resolv_conf = nullptr;
     Stack st(cfg, sink);

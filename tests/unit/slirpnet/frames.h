@@ -10,7 +10,10 @@
 #include <net/ethernet.h>
 #include <netinet/in.h>
 #include <optional>
+#include <poll.h>
+#include <string>
 #include <sys/socket.h>
+#include <utility>
 #include <vector>
 
 namespace slirp::test {
@@ -77,20 +80,6 @@ inline Bytes ipv4_frame(uint32_t src, uint32_t dst, uint8_t proto, const Bytes& 
     ip.csum = Be16::from_host(csum::finish(std::as_bytes(std::span<const Ipv4Header, 1>(&ip, 1))));
     put(b, ip);
     b.insert(b.end(), l4.begin(), l4.end());
-    return b;
-}
-
-inline Bytes udp_seg(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
-    UdpHeader h{};
-    h.sport = Be16::from_host(sport);
-    h.dport = Be16::from_host(dport);
-    h.len = Be16::from_host(static_cast<uint16_t>(8 + payload.size()));
-    Bytes b;
-    put(b, h);
-    b.insert(b.end(), payload.begin(), payload.end());
-    uint16_t c = csum::finish(b, csum::pseudo4(src, dst, IPPROTO_UDP, b.size()));
-    Be16 cb = Be16::from_host(c == 0 ? 0xffff : c);
-    std::memcpy(b.data() + 6, &cb, 2);
     return b;
 }
 
@@ -220,6 +209,30 @@ inline Bytes udp_seg_any(const Addr& src, const Addr& dst, uint16_t sport, uint1
     return b;
 }
 
+inline Bytes udp_seg(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
+    return udp_seg_any(Addr::of4(src), Addr::of4(dst), sport, dport, payload);
+}
+
+/// A TCP segment (header, `opts`, payload) from `src` to `dst`, checksum set, either family.
+inline Bytes tcp_seg_any(const Addr& src, const Addr& dst, uint16_t sport, uint16_t dport,
+                         uint32_t seq, uint32_t ack, uint8_t flags, const Bytes& data = {},
+                         uint16_t win = 65535, const Bytes& opts = {}) {
+    TcpHeader h{};
+    h.sport = Be16::from_host(sport);
+    h.dport = Be16::from_host(dport);
+    h.seq = Be32::from_host(seq);
+    h.ack = Be32::from_host(ack);
+    h.off = static_cast<uint8_t>(((sizeof(TcpHeader) + opts.size()) / 4) << 4);
+    h.flags = flags;
+    h.win = Be16::from_host(win);
+    Bytes b;
+    put(b, h);
+    b.insert(b.end(), opts.begin(), opts.end());
+    b.insert(b.end(), data.begin(), data.end());
+    set_l4_csum(b, 16, src, dst, IPPROTO_TCP);
+    return b;
+}
+
 /// A parsed frame of either family sent to the guest.
 struct ParsedAny {
     EthHeader eth{};
@@ -280,5 +293,33 @@ struct TestStack {
     }
     void in(const Bytes& f) { ether::input(st, f); }
 };
+
+/// A sink like an IFF_VNET_HDR tap: keeps each frame with its offload header.
+struct OffloadSink : FrameSink {
+    std::vector<std::pair<VirtioNetHdr, Bytes>> frames;
+    void send(std::span<const std::byte> f) noexcept override {
+        frames.emplace_back(VirtioNetHdr{}, Bytes(f.begin(), f.end()));
+    }
+    bool offload() const noexcept override { return true; }
+    void send_vnet(std::span<const std::byte> f, const VirtioNetHdr& h) noexcept override {
+        frames.emplace_back(h, Bytes(f.begin(), f.end()));
+    }
+};
+
+/// Up to `want` bytes from a host socket, waiting up to 2 s for each read.
+inline std::string read_n(int fd, size_t want) {
+    std::string out;
+    while (out.size() < want) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 2000) != 1)
+            break;
+        char buf[65536];
+        ssize_t n = recv(fd, buf, std::min(sizeof(buf), want - out.size()), 0);
+        if (n <= 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
 
 } // namespace slirp::test

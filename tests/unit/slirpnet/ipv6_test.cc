@@ -334,3 +334,41 @@ TEST_CASE("ICMPv6 checksums cover the pseudo-header", "[slirpnet][ipv6][checksum
     // pseudo() of v4-mapped addresses is the IPv4 pseudo-header
     CHECK(csum::pseudo(Addr::of4(1), Addr::of4(2), 6, 20) == csum::pseudo4(1, 2, 6, 20));
 }
+
+TEST_CASE("A packet-too-big error reaches the guest with the MTU and as much of its datagram as fits",
+          "[slirpnet][ipv6][icmp6]") {
+    TestStack t(TestStack::with_v6());
+    Addr host = v6_addr(0x20, 0x01, 9); // the router on the host's path that reported it
+    Addr remote = v6_addr(0x20, 0x01, 1);
+    Bytes payload(1400, std::byte{'p'});
+    Bytes frame = ipv6_frame(guest6, remote, IPPROTO_UDP,
+                             udp_seg_any(guest6, remote, 40000, 4000, payload));
+    t.in(frame); // the guest's MAC is learnt; the flow's send is what the host reports on
+    t.sink.frames.clear();
+    std::span<const std::byte> datagram(frame.data() + sizeof(EthHeader),
+                                        frame.size() - sizeof(EthHeader));
+    icmp6::send_error_from(t.st, host, ICMP6_PACKET_TOO_BIG, 0, 1280, datagram);
+    REQUIRE(t.sink.frames.size() == 1);
+    auto r = parse_any(t.sink.frames[0]);
+    REQUIRE(r);
+    CHECK(r->src == host);
+    CHECK(r->dst == guest6);
+    CHECK(r->proto == IPPROTO_ICMPV6);
+    CHECK(r->ttl == 255);
+    CHECK(r->csum_ok());
+    auto m = r->l4.rest();
+    CHECK(u8(m, 0) == ICMP6_PACKET_TOO_BIG);
+    CHECK(u8(m, 1) == 0);
+    CHECK(u32(m, 4) == 1280);
+    // RFC 4443 §2.4(c): the whole error fits in the minimum MTU, quoting the guest's header
+    CHECK(m.size() + sizeof(Ipv6Header) == 1280);
+    CHECK(addr_at(m, 8 + 8) == guest6);
+    CHECK(addr_at(m, 8 + 24) == remote);
+    // never about an error: a quoted ICMPv6 error gets nothing back
+    t.sink.frames.clear();
+    Bytes err_frame = ipv6_frame(guest6, remote, IPPROTO_ICMPV6,
+                                 icmp6_msg(guest6, remote, ICMP6_DST_UNREACH, 4, Bytes(48)));
+    icmp6::send_error_from(t.st, host, ICMP6_PACKET_TOO_BIG, 0, 1280,
+                           std::span<const std::byte>(err_frame).subspan(sizeof(EthHeader)));
+    CHECK(t.sink.frames.empty());
+}
