@@ -24,18 +24,18 @@ bool make_addr(const std::string& path, sockaddr_un& sa) {
 
 } // namespace
 
-UniqueFd listen(const std::string& path, int backlog, int extra_type_flags) {
+UniqueFd listen(const std::string& path, int backlog, int extra_type_flags, const std::string& what) {
     sockaddr_un sa;
     if (!make_addr(path, sa))
-        throw SysError(path.empty() ? EINVAL : ENAMETOOLONG, "listen unix " + path);
+        throw SysError(path.empty() ? EINVAL : ENAMETOOLONG, what + ": bind");
     (void)::unlink(path.c_str());
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extra_type_flags, 0));
     if (!fd)
-        throw_errno("listen unix %s: socket", path.c_str());
+        throw SysError(errno, what + ": socket");
     if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
-        throw_errno("listen unix %s: bind", path.c_str());
+        throw SysError(errno, what + ": bind");
     if (::listen(fd.get(), backlog) != 0)
-        throw_errno("listen unix %s", path.c_str());
+        throw SysError(errno, what + ": listen");
     return fd;
 }
 

@@ -17,6 +17,7 @@
 #include "slirpnet/api.h"
 
 #include "common/error.h"
+#include "common/unix_sock.h"
 
 #include <arpa/inet.h>
 #include <cstdio>
@@ -24,7 +25,6 @@
 #include <nlohmann/json.hpp>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace slirp {
@@ -212,19 +212,9 @@ std::string api_handle(Stack& st, std::string_view request) noexcept try {
 }
 
 Api::Api(Stack& st, std::string path) : st_(st), path_(std::move(path)) {
-    sockaddr_un sa{};
-    if (path_.size() >= sizeof(sa.sun_path))
+    if (path_.size() > common::unix_sock::max_path)
         throw common::UsageError("the specified API socket path is too long (>= 108)");
-    (void)::unlink(path_.c_str());
-    listen_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!listen_)
-        common::throw_errno("api_socket: socket");
-    sa.sun_family = AF_UNIX;
-    std::memcpy(sa.sun_path, path_.c_str(), path_.size());
-    if (bind(listen_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)) != 0)
-        common::throw_errno("api_socket: bind");
-    if (listen(listen_.get(), SOMAXCONN) != 0)
-        common::throw_errno("api_socket: listen");
+    listen_ = common::unix_sock::listen(path_, SOMAXCONN, SOCK_NONBLOCK, "api_socket");
     clients_.resize(api_max_clients);
 }
 

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/ns.h"
+#include "common/rlimit.h"
 #include "slirpnet/api.h"
 #include "slirpnet/loop.h"
 #include "slirpnet/sandbox.h"
@@ -201,7 +202,7 @@ int run(const Options& o, const char* argv0) {
         return 0;
     }
     // every table stays below the fd limit, raised to the hard one first (Limits, stack.h)
-    Limits lim = Limits::for_nofile(raise_nofile());
+    Limits lim = Limits::for_nofile(common::raise_nofile(size_t{1} << 20));
     Config cfg = Config::from_cidr(o.cidr_net, o.cidr_prefix);
     cfg.mtu = o.mtu;
     cfg.disable_host_loopback = o.disable_host_loopback;

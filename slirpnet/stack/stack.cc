@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <time.h>
 
 namespace slirp {
@@ -43,20 +42,6 @@ Limits Limits::for_nofile(size_t nofile) noexcept {
     l.udp = std::min(max_udp_flows, avail / 8);
     l.forwards = std::min(l.forwards, avail - l.tcp - l.udp);
     return l;
-}
-
-size_t raise_nofile() noexcept {
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 1024;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rlimit want = rl;
-        want.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
-            rl = want;
-    }
-    // an unlimited or huge hard limit: our tables never need more than this
-    return static_cast<size_t>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
 }
 
 uint64_t monotonic_ms() noexcept {

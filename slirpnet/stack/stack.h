@@ -104,8 +104,6 @@ void dispatch(Stack& st, uint64_t tag, uint32_t events) noexcept;
 void timer_tick(Stack& st) noexcept;
 /// Waits up to timeout_ms for host-socket events and dispatches them (tests drive the stack so).
 int poll_once(Stack& st, int timeout_ms) noexcept;
-/// Raises RLIMIT_NOFILE's soft limit to the hard one; returns the soft limit now in force.
-size_t raise_nofile() noexcept;
 /// True for an errno that means "out of file descriptors or memory" (accept, socket).
 inline bool out_of_fds(int err) noexcept {
     return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;

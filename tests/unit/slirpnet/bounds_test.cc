@@ -108,20 +108,6 @@ TEST_CASE("Limits keep every table below the fd limit with a reserve", "[slirpne
     CHECK(Limits::for_nofile(1024).tcp > 0);
 }
 
-TEST_CASE("slirpnet raises its soft fd limit to the hard one", "[slirpnet][bounds]") {
-    rlimit saved{};
-    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
-    rlimit low = saved;
-    low.rlim_cur = std::min<rlim_t>(saved.rlim_max, 512);
-    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-    size_t got = raise_nofile();
-    rlimit now{};
-    REQUIRE(getrlimit(RLIMIT_NOFILE, &now) == 0);
-    CHECK(now.rlim_cur == now.rlim_max);
-    CHECK(got == std::min<rlim_t>(now.rlim_cur, 1 << 20));
-    (void)setrlimit(RLIMIT_NOFILE, &saved);
-}
-
 TEST_CASE("At the TCP cap a new guest SYN gets RST and is counted", "[slirpnet][bounds]") {
     Server srv;
     Guest g;
