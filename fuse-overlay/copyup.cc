@@ -98,7 +98,9 @@ Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse) {
     return {};
 }
 
-Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst) {
+Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst,
+                         bool dst_containers) {
+    bool src_containers = src_layer.override_mode() == OverrideMode::containers;
     Result<Obj> src = src_layer.obj(rel);
     if (!src)
         return src.error();
@@ -116,8 +118,13 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
         const char* name = names.c_str() + pos;
         size_t n = strnlen(name, names.size() - pos);
         pos += n + 1;
-        // Our own and the kernel's overlay xattrs describe the source's place, not the copy's.
-        if (n == 0 || is_internal_xattr(std::string_view(name, n)))
+        // Our own and the kernel's overlay xattrs describe the source's place, not the copy's;
+        // what a client sees is stored again as the upper layer keeps it (encoded or not).
+        std::string_view seen = visible_xattr_name(std::string_view(name, n), src_containers);
+        if (seen.empty())
+            continue;
+        std::string key = stored_xattr_name(seen, dst_containers);
+        if (key.empty())
             continue;
         Result<std::string> v = src->getxattr(name);
         if (!v) {
@@ -126,7 +133,7 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
                 continue;
             return v.error();
         }
-        if (Result<void> w = dst.setxattr(name, *v); !w) {
+        if (Result<void> w = dst.setxattr(key.c_str(), *v); !w) {
             int e = w.error().value;
             // Skipped as upstream (EINVAL/EOPNOTSUPP), plus what a user namespace refuses.
             if (e == EINVAL || e == EOPNOTSUPP || e == EPERM || e == EACCES)
@@ -252,7 +259,8 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
     } else if (Result<void> r = copy_owner(wobj, st); !r) {
         return r;
     }
-    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wobj); !r)
+    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wobj,
+                                           ov.layers[0].override_mode() == OverrideMode::containers); !r)
         return r;
     if (!S_ISDIR(type) && !S_ISLNK(type) && !spec.origin.empty()) {
         // As upstream: the path (NUL-terminated) the object was copied from; ENOTSUP ignored.

@@ -86,7 +86,8 @@ Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool re
 Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse = true);
 /// Copies the user-visible xattrs of `rel` in `src` to the object `dst`; names the
 /// target refuses (EINVAL, EOPNOTSUPP, EPERM) are skipped.
-Result<void> copy_xattrs(const Layer& src, const std::string& rel, const Obj& dst);
+Result<void> copy_xattrs(const Layer& src, const std::string& rel, const Obj& dst,
+                         bool dst_containers = false);
 
 /// Test hook: when set, called after an object is built in the work dir and before it is
 /// renamed into upper; a non-zero return aborts the copy-up with that errno, leaving the work
