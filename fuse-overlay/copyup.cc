@@ -13,6 +13,7 @@
 #include "fuse-overlay/xattr.h"
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -98,7 +99,29 @@ Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse) {
     return {};
 }
 
-Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst) {
+namespace {
+
+std::atomic<uint64_t> not_copied{0};
+
+// Counts an xattr a copy-up left behind and logs it: the first 8, then at each power of two, so a
+// tree of such files cannot flood the log.
+void note_not_copied(const std::string& rel, const char* name, int err) noexcept {
+    uint64_t n = not_copied.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n <= 8)
+        common::log::warn("copy-up of %s: xattr %s not copied: %s", rel.c_str(), name,
+                          std::strerror(err));
+    if (n == 8 || (n > 8 && (n & (n - 1)) == 0))
+        common::log::warn("%llu xattrs not copied up so far (further ones counted, not named)",
+                          static_cast<unsigned long long>(n));
+}
+
+} // namespace
+
+uint64_t xattrs_not_copied() noexcept { return not_copied.load(std::memory_order_relaxed); }
+
+Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst,
+                         bool dst_containers) {
+    bool src_containers = src_layer.override_mode() == OverrideMode::containers;
     Result<Obj> src = src_layer.obj(rel);
     if (!src)
         return src.error();
@@ -116,21 +139,38 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
         const char* name = names.c_str() + pos;
         size_t n = strnlen(name, names.size() - pos);
         pos += n + 1;
-        // Our own and the kernel's overlay xattrs describe the source's place, not the copy's.
-        if (n == 0 || is_internal_xattr(std::string_view(name, n)))
+        // Our own and the kernel's overlay xattrs describe the source's place, not the copy's;
+        // what a client sees is stored again as the upper layer keeps it (encoded or not).
+        std::string_view seen = visible_xattr_name(std::string_view(name, n), src_containers);
+        if (seen.empty())
+            continue;
+        std::string key = stored_xattr_name(seen, dst_containers);
+        if (key.empty())
             continue;
         Result<std::string> v = src->getxattr(name);
         if (!v) {
             int e = v.error().value;
-            if (e == EOVERFLOW || e == ENODATA || e == EPERM || e == EACCES || e == ENOTSUP)
+            if (e == ENODATA) // removed since the listing: nothing lost
                 continue;
+            // What a user namespace may not read (a capability whose root is not mapped here:
+            // EOVERFLOW), or the source fs no longer serves: the copy goes on without it.
+            if (e == EOVERFLOW || e == EPERM || e == EACCES || e == ENOTSUP) {
+                note_not_copied(rel, name, e);
+                continue;
+            }
             return v.error();
         }
-        if (Result<void> w = dst.setxattr(name, *v); !w) {
+        if (Result<void> w = dst.setxattr(key.c_str(), *v); !w) {
             int e = w.error().value;
-            // Skipped as upstream (EINVAL/EOPNOTSUPP), plus what a user namespace refuses.
-            if (e == EINVAL || e == EOPNOTSUPP || e == EPERM || e == EACCES)
+            // Skipped silently as upstream (EINVAL/EOPNOTSUPP: the upper fs has no such name
+            // space); what a user namespace refuses (a security.* name set by the host's root)
+            // upstream fails the whole copy-up with: ours goes on, and counts and logs it.
+            if (e == EINVAL || e == EOPNOTSUPP)
                 continue;
+            if (e == EPERM || e == EACCES) {
+                note_not_copied(rel, name, e);
+                continue;
+            }
             return Errno{e};
         }
     }
@@ -252,7 +292,8 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
     } else if (Result<void> r = copy_owner(wobj, st); !r) {
         return r;
     }
-    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wobj); !r)
+    if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wobj,
+                                           ov.layers[0].override_mode() == OverrideMode::containers); !r)
         return r;
     if (!S_ISDIR(type) && !S_ISLNK(type) && !spec.origin.empty()) {
         // As upstream: the path (NUL-terminated) the object was copied from; ENOTSUP ignored.

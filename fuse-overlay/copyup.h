@@ -84,9 +84,15 @@ Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool re
 /// Copies `size` bytes from `in` to `out` (same offsets), skipping holes; copy_file_range with a
 /// read/write fallback.
 Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse = true);
-/// Copies the user-visible xattrs of `rel` in `src` to the object `dst`; names the
-/// target refuses (EINVAL, EOPNOTSUPP, EPERM) are skipped.
-Result<void> copy_xattrs(const Layer& src, const std::string& rel, const Obj& dst);
+/// Copies the user-visible xattrs of `rel` in `src` to the object `dst` (stored as the upper
+/// layer keeps them, `dst_containers`). Names the target has no room for (EINVAL, EOPNOTSUPP) are
+/// skipped as upstream; one that cannot be read (EPERM, EACCES, EOVERFLOW) or set (EPERM,
+/// EACCES) is skipped too, counted (xattrs_not_copied) and logged. File capabilities a user
+/// namespace may set are kept.
+Result<void> copy_xattrs(const Layer& src, const std::string& rel, const Obj& dst,
+                         bool dst_containers = false);
+/// How many xattrs copy-ups of this process have left behind (see copy_xattrs).
+uint64_t xattrs_not_copied() noexcept;
 
 /// Test hook: when set, called after an object is built in the work dir and before it is
 /// renamed into upper; a non-zero return aborts the copy-up with that errno, leaving the work

@@ -80,6 +80,7 @@ fuse_lowlevel_ops make_ops() {
     ops.copy_file_range = op_copy_file_range;
     ops.fsync = op_fsync;
     ops.fsyncdir = op_fsyncdir;
+    ops.ioctl = op_ioctl;
     ops.flock = op_flock;
     ops.getlk = op_getlk;
     ops.setlk = op_setlk;

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <sys/stat.h>
+#include <linux/limits.h>
 #include <sys/sysmacros.h>
 
 namespace ovl {
@@ -57,6 +58,34 @@ bool is_internal_xattr(std::string_view name) noexcept {
         if (starts_with(name, p))
             return true;
     return name == "security.fuseoverlayfs.override_stat";
+}
+
+namespace {
+
+// Upstream's can_access_xattr: what a client may name directly on a layer.
+bool accessible(std::string_view name, bool containers) noexcept {
+    return !is_internal_xattr(name) && !(containers && starts_with(name, "security."));
+}
+
+} // namespace
+
+std::string_view visible_xattr_name(std::string_view stored, bool containers) noexcept {
+    if (containers && starts_with(stored, containers_xattr_prefix)) {
+        std::string_view inner = stored.substr(containers_xattr_prefix.size());
+        if (!inner.empty() && !accessible(inner, true))
+            return inner;
+    }
+    return accessible(stored, containers) ? stored : std::string_view();
+}
+
+std::string stored_xattr_name(std::string_view name, bool containers) {
+    if (accessible(name, containers))
+        return std::string(name);
+    if (!containers || name.size() + containers_xattr_prefix.size() > XATTR_NAME_MAX)
+        return {};
+    std::string s(containers_xattr_prefix);
+    s.append(name);
+    return s;
 }
 
 std::optional<StatOverride> parse_stat_override(std::string_view v) noexcept {

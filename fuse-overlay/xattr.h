@@ -13,6 +13,21 @@ namespace ovl {
 /// and the override_stat names (all three forms).
 bool is_internal_xattr(std::string_view name) noexcept;
 
+/// Where a layer in the containers stat-override mode (xattr_permissions=2, or a root carrying
+/// user.containers.override_stat) keeps security.* and the overlay's own names set through the
+/// mount, as upstream 1.14+: "security.capability" is stored as
+/// "user.containers.override_security.capability", so a container's file capabilities and SELinux
+/// labels need no privilege and never act on the host.
+inline constexpr std::string_view containers_xattr_prefix = "user.containers.override_";
+
+/// The name a client sees for `stored`, a name on a layer (`containers`: that layer is in the
+/// containers mode); empty when hidden. There security.* is hidden and an encoded name decoded.
+std::string_view visible_xattr_name(std::string_view stored, bool containers) noexcept;
+
+/// The name to store the client's `name` under on a layer; empty when it may not be set there
+/// (upstream: EPERM), i.e. an internal name outside the containers mode, or a name too long.
+std::string stored_xattr_name(std::string_view name, bool containers);
+
 /// A decoded `uid:gid:mode[:type]` override value.
 struct StatOverride {
     uid_t uid;

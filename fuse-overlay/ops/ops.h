@@ -13,6 +13,8 @@
 #include <sys/statvfs.h>
 #include <vector>
 
+struct fsxattr; // <linux/fs.h>, which clashes with <sys/mount.h>: included where used
+
 namespace ovl {
 
 /// One entry of an open directory's snapshot.
@@ -172,5 +174,15 @@ void op_flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) noexce
 void op_getlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock) noexcept;
 void op_setlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock,
               int sleep) noexcept;
+
+// ioctl.cc: inode flags and generation of the backing object (lsattr/chattr), as upstream.
+/// FS_IOC_GETFLAGS/GETVERSION read the topmost object; SETFLAGS/SETVERSION copy it up (data
+/// included) and set `in` on the upper one. ENOSYS for any other command, ENOTTY for an object
+/// that is neither a file nor a directory, EROFS without an upper layer. Returns the value.
+Result<uint32_t> do_ioctl(Overlay& ov, fuse_ino_t ino, unsigned int cmd, uint32_t in);
+/// FS_IOC_FSGETXATTR of the topmost object: the kernel asks it before every SETFLAGS.
+Result<struct fsxattr> do_fsgetxattr(Overlay& ov, fuse_ino_t ino);
+void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* arg, fuse_file_info* fi,
+              unsigned flags, const void* in_buf, size_t in_bufsz, size_t out_bufsz) noexcept;
 
 } // namespace ovl

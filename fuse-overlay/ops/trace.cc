@@ -213,6 +213,16 @@ void t_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi
     op_fsyncdir(req, ino, datasync, fi);
 }
 
+void t_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* arg, fuse_file_info* fi,
+             unsigned flags, const void* in_buf, size_t in_bufsz, size_t out_bufsz) noexcept {
+    std::fprintf(stderr,
+                 "ovl_ioctl(ino=%" PRIu64 ", cmd=%d, arg=%p, fi=%p, flags=%d, buf=%p, in_bufsz=%zu, "
+                 "out_bufsz=%zu)\n",
+                 uint64_t{ino}, static_cast<int>(cmd), arg, static_cast<void*>(fi),
+                 static_cast<int>(flags), in_buf, in_bufsz, out_bufsz);
+    op_ioctl(req, ino, cmd, arg, fi, flags, in_buf, in_bufsz, out_bufsz);
+}
+
 // Swaps in `traced` only where `slot` holds the op it wraps, so a slot left empty (or given
 // another handler) is not changed.
 template <class Fn>
@@ -254,6 +264,7 @@ void use_traced_ops(fuse_lowlevel_ops& ops) noexcept {
     wrap(ops.copy_file_range, &op_copy_file_range, &t_copy_file_range);
     wrap(ops.fsync, &op_fsync, &t_fsync);
     wrap(ops.fsyncdir, &op_fsyncdir, &t_fsyncdir);
+    wrap(ops.ioctl, &op_ioctl, &t_ioctl);
 }
 
 } // namespace ovl

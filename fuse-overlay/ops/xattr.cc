@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// xattr.cc (ops) — getxattr/listxattr with the overlay's own xattrs hidden (§2.4)
+// xattr.cc (ops) — getxattr/listxattr with the overlay's own xattrs hidden and, in the containers
+// mode, security.* read from user.containers.override_security.* (§2.4)
 #include "fuse-overlay/xattr.h"
 
 #include "fuse-overlay/ops/guard.h"
@@ -10,6 +11,8 @@
 
 namespace ovl {
 namespace {
+
+bool containers(const Layer& l) noexcept { return l.override_mode() == OverrideMode::containers; }
 
 void reply_value(fuse_req_t req, const std::string& v, size_t size) noexcept {
     if (size == 0)
@@ -28,11 +31,14 @@ void reply_value(fuse_req_t req, const std::string& v, size_t size) noexcept {
 bool has_xattrs(Overlay& ov, Node& node) {
     if (node.xattrs == Node::Xattrs::unknown) {
         std::array<char, 512> names;
-        Result<size_t> len = node_layer(ov, node).listxattr(node.path, names.data(), names.size());
+        const Layer& layer = node_layer(ov, node);
+        Result<size_t> len = layer.listxattr(node.path, names.data(), names.size());
         bool visible = !len;
         for (size_t pos = 0; len && pos < *len && !visible;) {
             size_t n = strnlen(names.data() + pos, *len - pos);
-            visible = n != 0 && !is_internal_xattr(std::string_view(names.data() + pos, n));
+            visible = !visible_xattr_name(std::string_view(names.data() + pos, n),
+                                          containers(layer))
+                           .empty();
             pos += n + 1;
         }
         node.xattrs = visible ? Node::Xattrs::some : Node::Xattrs::none;
@@ -49,9 +55,11 @@ Result<std::string> do_getxattr(Overlay& ov, fuse_ino_t ino, std::string_view na
     if (!n)
         return n.error();
     Node& node = **n;
-    if (is_internal_xattr(name) || !has_xattrs(ov, node))
+    const Layer& layer = node_layer(ov, node);
+    std::string stored = stored_xattr_name(name, containers(layer));
+    if (stored.empty() || !has_xattrs(ov, node))
         return Errno{ENODATA};
-    return node_layer(ov, node).getxattr(node.path, std::string(name).c_str());
+    return layer.getxattr(node.path, stored.c_str());
 }
 
 Result<std::string> do_listxattr(Overlay& ov, fuse_ino_t ino) {
@@ -80,8 +88,9 @@ Result<std::string> do_listxattr(Overlay& ov, fuse_ino_t ino) {
     std::string out;
     for (size_t pos = 0; pos < all.size();) {
         size_t len = strnlen(all.data() + pos, all.size() - pos);
-        std::string_view name(all.data() + pos, len);
-        if (!name.empty() && !is_internal_xattr(name)) {
+        std::string_view name =
+            visible_xattr_name(std::string_view(all.data() + pos, len), containers(layer));
+        if (!name.empty()) {
             out.append(name);
             out.push_back('\0');
         }

@@ -10,10 +10,22 @@
 namespace ovl {
 namespace {
 
-Result<Node*> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view name) {
+// The node, copied up, and the name `name` is kept under on the upper layer (encoded there for
+// security.* and the overlay's own names in the containers mode, as upstream 1.14+).
+struct Writable {
+    Node* node;
+    std::string key;
+};
+
+Result<Writable> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view name) {
     if (ov.opts.noxattrs)
         return Errno{ENOSYS};
-    if (is_internal_xattr(name))
+    std::string key;
+    if (ov.has_upper)
+        key = stored_xattr_name(name, ov.layers[0].override_mode() == OverrideMode::containers);
+    else if (!is_internal_xattr(name))
+        key = name;
+    if (key.empty())
         return Errno{EPERM};
     Result<Node*> n = get_node(ov, ino);
     if (!n)
@@ -23,7 +35,7 @@ Result<Node*> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view name) 
     // A user xattr change is metadata: under metacopy=on it need not copy the data.
     if (Result<void> r = copy_up_meta(ov, **n); !r)
         return r.error();
-    return n;
+    return Writable{*n, std::move(key)};
 }
 
 
@@ -31,30 +43,30 @@ Result<Node*> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view name) 
 
 Result<void> do_setxattr(Overlay& ov, fuse_ino_t ino, std::string_view name, std::string_view value,
                          int flags) {
-    Result<Node*> n = writable_node(ov, ino, name);
+    Result<Writable> n = writable_node(ov, ino, name);
     if (!n)
         return n.error();
-    std::string key(name);
-    Result<Obj> o = ov.layers[0].obj((*n)->path);
+    const std::string& key = n->key;
+    Result<Obj> o = ov.layers[0].obj(n->node->path);
     if (!o)
         return o.error();
     if (Result<void> r = o->setxattr(key.c_str(), value, flags); !r)
         return r;
-    (*n)->xattrs = Node::Xattrs::some;
+    n->node->xattrs = Node::Xattrs::some;
     return {};
 }
 
 Result<void> do_removexattr(Overlay& ov, fuse_ino_t ino, std::string_view name) {
-    Result<Node*> n = writable_node(ov, ino, name);
+    Result<Writable> n = writable_node(ov, ino, name);
     if (!n)
         return n.error();
-    std::string key(name);
-    Result<Obj> o = ov.layers[0].obj((*n)->path);
+    const std::string& key = n->key;
+    Result<Obj> o = ov.layers[0].obj(n->node->path);
     if (!o)
         return o.error();
     if (Result<void> r = o->removexattr(key.c_str()); !r)
         return r;
-    (*n)->xattrs = Node::Xattrs::unknown;
+    n->node->xattrs = Node::Xattrs::unknown;
     return {};
 }
 

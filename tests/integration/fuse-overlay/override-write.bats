@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # override-write.bats — what stat-override mode writes (§2.5): the upper root's override xattr
 # at the first mount with xattr_permissions=N, fifos/sockets made by mknod stored as regular
-# files typed by the xattr; and a metacopy stub's st_blocks (ours).
+# files typed by the xattr, security.* stored as user.containers.override_security.* (1.14+);
+# and a metacopy stub's st_blocks (ours).
 
 load ../helpers
 load lib
@@ -117,4 +118,59 @@ lowfifo fifo 640
     assert_equal "$(xval "$T/U/fifo" user.containers.override_stat)" "0:0:600:pipe"
     assert_equal "$(stat -c %F "$T/U/lowfifo")" "regular empty file"
     assert_equal "$(xval "$T/U/lowfifo" user.containers.override_stat)" "0:0:640:pipe" # ids as the daemon in the namespace sees them
+}
+
+@test "xattr_permissions=2: setcap stores security.capability as user.containers.override_security.capability (1.14+)" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.14 added the security.* redirection"
+    command -v setcap >/dev/null && command -v getcap >/dev/null || skip "needs libcap2-bin (setcap, getcap)"
+    echo bin >"$T/L1/ping"
+    run ovl_in_mount "$OPTS,xattr_permissions=2" 'setcap cap_net_raw+ep ping && getcap ping
+        setfattr -n security.test -v one ping && getfattr --only-values -n security.test ping; echo
+        getfattr -m - --absolute-names -d ping | { grep -c override_ || true; }'
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "ping cap_net_raw=ep
+one
+0"
+    [ -n "$(xval "$T/U/ping" user.containers.override_security.capability)" ]
+    assert_equal "$(xval "$T/U/ping" user.containers.override_security.test)" "one"
+    # nothing in security.* on the host: the capability never acts outside the container
+    assert_equal "$(getfattr -m '^security\.' --absolute-names -d "$T/U/ping" 2>/dev/null)" ""
+    assert_equal "$(xval "$T/L1/ping" user.containers.override_security.capability)" ""
+}
+
+@test "xattr_permissions=2: a lower file's redirected capability survives copy-up and hides raw security.*" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.14 added the security.* redirection"
+    command -v getcap >/dev/null || skip "needs libcap2-bin (getcap)"
+    # A lower layer in the containers mode (its root carries user.containers.override_stat)
+    # holding a capability set through an earlier mount, as containers/storage leaves it.
+    setfattr -n user.containers.override_stat -v 0:0:755 "$T/L1"
+    echo bin >"$T/L1/ping"
+    run ovl_in_mount "$OPTS,xattr_permissions=2" 'setcap cap_net_raw+ep ping && getcap ping'
+    [ "$status" -eq 0 ]
+    mv "$T/U/ping" "$T/L1/ping"
+    rm -rf "$T/U" "$T/W"; mkdir "$T/U" "$T/W"
+    # (a write would drop it: the kernel removes security.capability on every write, as anywhere)
+    run ovl_in_mount "$OPTS,xattr_permissions=2" 'getcap ping; touch -d @0 ping; getcap ping'
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "ping cap_net_raw=ep
+ping cap_net_raw=ep"
+    [ -n "$(xval "$T/U/ping" user.containers.override_security.capability)" ]
+}
+
+@test "xattr_permissions=2: overlay-internal names set through the mount are stored encoded, as 1.14+" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.14 added the security.* redirection"
+    echo x >"$T/L1/f"
+    run ovl_in_mount "$OPTS,xattr_permissions=2" 'setfattr -n user.overlay.opaque -v y f && getfattr --only-values -n user.overlay.opaque f'
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "y"
+    assert_equal "$(xval "$T/U/f" user.containers.override_user.overlay.opaque)" "y"
+    assert_equal "$(xval "$T/U/f" user.overlay.opaque)" ""
+}
+
+@test "without xattr_permissions=2 the overlay's own names stay refused (EPERM)" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.10 lets a client set user.overlay.* (newer upstream refuses it)"
+    echo x >"$T/L1/f"
+    run ovl_in_mount "$OPTS" 'setfattr -n user.overlay.opaque -v y f'
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Operation not permitted"* ]]
 }

@@ -270,3 +270,26 @@ TEST_CASE("In stat-override mode copy-up writes the override xattr, not the owne
     CHECK(xattr_of(t.path(0, "f"), "user.fuseoverlayfs.override_stat") == want);
     CHECK((do_getattr(*ov, f.id)->st_mode & 07777) == 0600);
 }
+
+TEST_CASE("xattrs a copy-up cannot set are counted, not dropped without a word",
+          "[fuse-overlay][copyup]") {
+    // The target refuses user.* (a symlink takes none: EPERM), as an upper fs or a user namespace
+    // refuses a name the source holds; the copy goes on without it, and the drop is counted.
+    TempTree t(2, {{1, "f", Kind::file, "x"}, {1, "f", Kind::xattr, "user.color=blue"}});
+    auto ov = t.overlay(2, {}, true);
+    std::string link = t.path(0, "l");
+    REQUIRE(symlink("target", link.c_str()) == 0);
+    Result<Obj> dst = ov->layers[0].obj("l");
+    REQUIRE(dst);
+    uint64_t before = xattrs_not_copied();
+    REQUIRE(copy_xattrs(ov->layers[1], "f", *dst));
+    CHECK(xattrs_not_copied() == before + 1);
+    // A name the target takes is not counted.
+    std::string g = t.path(0, "g");
+    std::ofstream(g) << "y";
+    Result<Obj> dg = ov->layers[0].obj("g");
+    REQUIRE(dg);
+    REQUIRE(copy_xattrs(ov->layers[1], "f", *dg));
+    CHECK(xattrs_not_copied() == before + 1);
+    CHECK(xattr_of(g, "user.color") == "blue");
+}

@@ -64,3 +64,31 @@ TEST_CASE("Malformed override_stat values are refused", "[fuse-overlay][xattr]")
     CHECK_FALSE(parse_stat_override("0:0:755:char-1"));
     CHECK_FALSE(parse_stat_override("0:0:755:dir:extra"));
 }
+
+TEST_CASE("containers mode keeps security.* and internal names under user.containers.override_",
+          "[fuse-overlay][xattr]") {
+    using ovl::stored_xattr_name;
+    using ovl::visible_xattr_name;
+    CHECK(stored_xattr_name("security.capability", true) ==
+          "user.containers.override_security.capability");
+    CHECK(stored_xattr_name("security.capability", false) == "security.capability");
+    CHECK(stored_xattr_name("user.overlay.opaque", true) ==
+          "user.containers.override_user.overlay.opaque");
+    CHECK(stored_xattr_name("user.overlay.opaque", false).empty());
+    CHECK(stored_xattr_name("user.color", true) == "user.color");
+    CHECK(stored_xattr_name("security." + std::string(250, 'x'), true).empty()); // > 255 bytes
+    CHECK(visible_xattr_name("user.containers.override_security.capability", true) ==
+          "security.capability");
+    // the real override_stat and a raw security.* stay hidden in containers mode
+    CHECK(visible_xattr_name("user.containers.override_stat", true).empty());
+    CHECK(visible_xattr_name("security.capability", true).empty());
+    CHECK(visible_xattr_name("security.capability", false) == "security.capability");
+    // outside containers mode an encoded name is just internal
+    CHECK(visible_xattr_name("user.containers.override_security.capability", false).empty());
+    // an encoded accessible name is not decoded (upstream): it stays hidden
+    CHECK(visible_xattr_name("user.containers.override_user.color", true).empty());
+    // round trip for every name a client may set
+    for (std::string n : {"security.selinux", "trusted.overlay.x", "user.fuseoverlayfs.origin",
+                          "user.containers.override_stat", "user.a"})
+        CHECK(visible_xattr_name(stored_xattr_name(n, true), true) == n);
+}
