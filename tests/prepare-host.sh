@@ -13,7 +13,8 @@ build_pkgs=(meson ninja-build pkg-config g++ catch2 libfuse3-dev libseccomp-dev 
             nlohmann-json3-dev scdoc python3 clang-16 libclang-rt-16-dev clang-format-16)
 test_pkgs=(bats rootlesskit slirp4netns fuse-overlayfs uidmap fuse3 iproute2 iputils-ping iperf3
            ncat socat jq busybox-static util-linux procps passt podman runc hyperfine kmod attr
-           curl psmisc docker.io buildah containerd debhelper dpkg-dev lintian)
+           curl psmisc docker.io buildah containerd debhelper dpkg-dev lintian
+           strace e2fsprogs libcap2-bin bsdutils)
 
 missing=()
 note() { missing+=("$1"); echo "prepare-host: $1" >&2; }
