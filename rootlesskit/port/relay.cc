@@ -33,15 +33,6 @@ constexpr int max_events = 256;       // per epoll_wait
 constexpr int accepts_per_wake = 64;  // fairness between listeners
 } // namespace
 
-uint64_t AcceptBackoff::next() noexcept {
-    cur_ = cur_ == 0 ? min_ : std::min(cur_ * 2, max_);
-    return cur_;
-}
-
-bool accept_should_back_off(int err) noexcept {
-    return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS;
-}
-
 FlowKey FlowKey::of(const sockaddr_storage& ss) noexcept {
     FlowKey k;
     k.family = static_cast<uint8_t>(ss.ss_family);
@@ -320,13 +311,19 @@ void Relay::on_accept(Port& p) noexcept {
     }
 }
 
-void Relay::start_conn(Port& p, common::UniqueFd client, const sockaddr_storage& from) noexcept {
+DialRequest Relay::request_for(const Port& p, const sockaddr_storage& from) const noexcept {
     DialRequest req = p.target;
     req.source = from;
     unmap_v4(req.source);
+    // Keeping a loopback client's address would make the server answer itself.
     req.transparent = req.transparent && !is_loopback(req.source) &&
                       req.source.ss_family == req.target.ss_family;
     req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
+    return req;
+}
+
+void Relay::start_conn(Port& p, common::UniqueFd client, const sockaddr_storage& from) noexcept {
+    DialRequest req = request_for(p, from);
     common::Result<Dialed> d = dial_(req);
     if (!d) {
         ++stats_.dial_failed;

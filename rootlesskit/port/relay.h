@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "rootlesskit/accept_backoff.h"
 #include "rootlesskit/port/dialer.h"
 #include "rootlesskit/port/splice_pump.h"
 
@@ -33,20 +34,8 @@ struct RelayLimits {
 };
 // clang-format on
 
-/// Doubling pause for a listener that ran out of fds or memory; reset by a good accept.
-class AcceptBackoff {
-public:
-    AcceptBackoff(uint64_t min_ms, uint64_t max_ms) : min_(min_ms), max_(max_ms) {}
-    /// The pause to take now (min, 2·min, 4·min … max).
-    uint64_t next() noexcept;
-    void reset() noexcept { cur_ = 0; }
-
-private:
-    uint64_t min_, max_, cur_ = 0;
-};
-
-/// True for the accept() errors that mean "out of a resource, try later".
-bool accept_should_back_off(int err) noexcept;
+using rlk::accept_should_back_off;
+using rlk::AcceptBackoff;
 
 /// Counters, for tests and the debug log.
 struct RelayStats {
@@ -94,6 +83,8 @@ private:
     void run_timers() noexcept;
     void on_event(Tag* tag, uint32_t events) noexcept;
     void on_accept(Port& p) noexcept;
+    /// What to dial for a client of `p` at `from`.
+    DialRequest request_for(const Port& p, const sockaddr_storage& from) const noexcept;
     void start_conn(Port& p, common::UniqueFd client, const sockaddr_storage& from) noexcept;
     void on_dialed(Conn& c) noexcept;
     void on_conn(Conn& c) noexcept;
