@@ -70,6 +70,11 @@ Relay::~Relay() {
     ports_.clear(); // closes every fd; the thread is gone, nothing else refers to them
 }
 
+// A TCP listener may be shared by several relays (a pool): each accept wakes one of them.
+uint32_t Relay::listener_events(const Port& p) noexcept {
+    return p.udp ? EPOLLIN : EPOLLIN | EPOLLEXCLUSIVE;
+}
+
 bool Relay::watch(int fd, uint32_t events, Tag* tag) noexcept {
     epoll_event ev{};
     ev.events = events;
@@ -101,7 +106,7 @@ void Relay::add(int id, common::UniqueFd listener, const DialRequest& target) {
     bool ok = call_on_loop(
         [this, p] {
             Port& port = **p;
-            if (!watch(port.listener.get(), EPOLLIN, &port.tag))
+            if (!watch(port.listener.get(), listener_events(port), &port.tag))
                 return false;
             ports_[port.id] = std::move(*p);
             return true;
@@ -208,10 +213,7 @@ void Relay::run_timers() noexcept {
         } else if (t->kind == Tag::resume) {
             Port& p = *static_cast<Port*>(t->obj);
             p.paused = false;
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.ptr = &p.tag;
-            (void)epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, p.listener.get(), &ev);
+            (void)watch(p.listener.get(), listener_events(p), &p.tag);
         }
     }
     if (flows_ > 0 && next_sweep_ <= now)
@@ -281,9 +283,8 @@ void Relay::on_event(Tag* tag, uint32_t events) noexcept {
 void Relay::pause_listener(Port& p) noexcept {
     ++stats_.backoffs;
     p.paused = true;
-    epoll_event ev{};
-    ev.data.ptr = &p.tag;
-    (void)epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, p.listener.get(), &ev);
+    // Out of epoll, not modified: EPOLLEXCLUSIVE registrations cannot be modified.
+    (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, p.listener.get(), nullptr);
     p.resume_it = timers_.emplace(now_ms() + p.backoff.next(), &p.resume_tag);
 }
 
@@ -418,6 +419,8 @@ void Relay::close_port(Port& p) noexcept {
         close_flow(*f);
     if (p.paused)
         timers_.erase(p.resume_it);
+    else // the listener may be a dup shared with other relays: closing it would not unwatch it
+        (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, p.listener.get(), nullptr);
     p.listener.reset();
 }
 

@@ -58,6 +58,7 @@ public:
 
     /// Serves a bound, listening TCP socket (or a bound UDP socket) as port `id`; `target` is
     /// what to dial for each client (udp flag, target address, whether to keep the source IP).
+    /// Several relays may serve dups of one TCP listener: each connection goes to one of them.
     void add(int id, common::UniqueFd listener, const DialRequest& target);
     /// Closes the listener and every connection and flow of port `id`; waits for it.
     void remove(int id);
@@ -96,6 +97,7 @@ private:
     void sweep_flows() noexcept;
     void close_port(Port& p) noexcept;
     bool watch(int fd, uint32_t events, Tag* tag) noexcept;
+    static uint32_t listener_events(const Port& p) noexcept;
 
     DialFn dial_;
     ForgetFn forget_;
