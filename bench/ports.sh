@@ -72,13 +72,15 @@ rss() { python3 - "$((P + 2))" "$pid" "$S4N" <<'PY'
 import os, socket, sys, time
 port, pid, s4n = int(sys.argv[1]), int(sys.argv[2]), os.path.basename(sys.argv[3])
 conns = []
+end = time.time() + 60  # a driver that stalls gets "err N" (connections made), not an hour
 try:
     for _ in range(1000):
-        c = socket.create_connection(("127.0.0.1", port), 10); c.sendall(b"x"); conns.append(c)
+        c = socket.create_connection(("127.0.0.1", port), max(0.1, end - time.time()))
+        c.sendall(b"x"); conns.append(c)
     for c in conns:
-        c.recv(1)
+        c.settimeout(max(0.1, end - time.time())); c.recv(1)
 except OSError:
-    print("err"); sys.exit(0)
+    print("err%d" % len(conns)); sys.exit(0)
 time.sleep(1)
 def rss_kb(p):
     for l in open("/proc/%d/status" % p):

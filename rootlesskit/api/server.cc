@@ -195,6 +195,7 @@ void Server::Loop::stop() noexcept {
         cv_.notify_all();
         worker_.join();
     }
+    first_ = last_ = nullptr;
     conns_.clear();
 }
 

@@ -156,3 +156,24 @@ PY
     kill -9 "$RK_CHILD"
     expect_clean_exit
 }
+
+@test "slirp4netns inherits only stdio and the ready pipe from rootlesskit" {
+    skip_if_original "$ROOTLESSKIT" "1.1.0 passes on every fd it inherited without CLOEXEC"
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    cat >"$BATS_TEST_TMPDIR/bin/slirp4netns" <<SH
+#!/bin/sh
+pid=\$\$
+(ls -l /proc/\$pid/fd >"$BATS_TEST_TMPDIR/fds.raw") # in a subshell: nothing added to ours
+awk -v self="\$0" 'NR > 1 && \$11 != self {print \$9, \$11}' "$BATS_TEST_TMPDIR/fds.raw" >"$BATS_TEST_TMPDIR/fds"
+exec /usr/bin/slirp4netns "\$@"
+SH
+    chmod +x "$BATS_TEST_TMPDIR/bin/slirp4netns"
+    run "$ROOTLESSKIT" --net=slirp4netns --slirp4netns-binary="$BATS_TEST_TMPDIR/bin/slirp4netns" \
+        --disable-host-loopback true
+    [ "$status" -eq 0 ]
+    cat "$BATS_TEST_TMPDIR/fds"
+    # 0-2 on /dev/null, 3 the ready pipe; nothing else (a leaked /dev/null was fd 4; the
+    # shell's own fd on this script is left out above)
+    assert_equal "$(awk '{print $1}' "$BATS_TEST_TMPDIR/fds" | tr '\n' ' ')" "0 1 2 3 "
+    [[ "$(awk '$1 == 3 {print $2}' "$BATS_TEST_TMPDIR/fds")" == pipe:* ]]
+}
