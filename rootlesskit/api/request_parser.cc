@@ -126,15 +126,22 @@ ParseStatus RequestParser::fail() noexcept {
     return ParseStatus::bad;
 }
 
-ParseStatus RequestParser::parse_head() {
-    // Resume the search three bytes back: the terminator may straddle two reads.
-    size_t from = scan_ > pos_ + 3 ? scan_ - 3 : pos_;
-    size_t end = buf_.find("\r\n\r\n", from);
-    examined_ += (end == std::string::npos ? buf_.size() : end + 4) - from;
-    if (end == std::string::npos) {
+// Finds `term` from pos_, resuming where the last search stopped (less the length of `term`
+// but one: it may straddle two reads). npos when it is not there yet.
+size_t RequestParser::find_resumed(std::string_view term) {
+    size_t back = term.size() - 1;
+    size_t from = scan_ > pos_ + back ? scan_ - back : pos_;
+    size_t end = buf_.find(term, from);
+    examined_ += (end == std::string::npos ? buf_.size() : end + term.size()) - from;
+    if (end == std::string::npos)
         scan_ = buf_.size();
-        return buf_.size() - pos_ > max_header_bytes ? fail() : ParseStatus::incomplete;
-    }
+    return end;
+}
+
+ParseStatus RequestParser::parse_head() {
+    size_t end = find_resumed("\r\n\r\n");
+    if (end == std::string::npos)
+        return buffered() > max_header_bytes ? fail() : ParseStatus::incomplete;
     if (end - pos_ > max_header_bytes)
         return fail();
     long long content_length = -1;
@@ -157,13 +164,9 @@ ParseStatus RequestParser::parse_head() {
 }
 
 ParseStatus RequestParser::parse_chunk_size() {
-    size_t from = scan_ > pos_ + 1 ? scan_ - 1 : pos_;
-    size_t eol = buf_.find("\r\n", from);
-    examined_ += (eol == std::string::npos ? buf_.size() : eol + 2) - from;
-    if (eol == std::string::npos) {
-        scan_ = buf_.size();
-        return buf_.size() - pos_ > max_chunk_line_bytes ? fail() : ParseStatus::incomplete;
-    }
+    size_t eol = find_resumed("\r\n");
+    if (eol == std::string::npos)
+        return buffered() > max_chunk_line_bytes ? fail() : ParseStatus::incomplete;
     if (eol + 2 - pos_ > max_chunk_line_bytes)
         return fail();
     std::string_view line = std::string_view(buf_).substr(pos_, eol - pos_);

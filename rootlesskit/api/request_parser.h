@@ -39,6 +39,7 @@ public:
 private:
     enum class State { head, body, chunk_size, chunk_data, chunk_crlf, last_crlf, done, bad };
     ParseStatus fail() noexcept;
+    size_t find_resumed(std::string_view term);
     ParseStatus parse_head();
     ParseStatus parse_chunk_size();
     void compact();

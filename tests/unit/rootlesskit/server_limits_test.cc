@@ -94,16 +94,11 @@ double cpu_seconds() {
 
 const Info info{"/s", 1, nullptr, nullptr};
 
-// A server on a fresh socket; `timeout_ms` 0 keeps the default request timeout.
+// A server on a fresh socket.
 struct TestServer {
     TempSocket t;
     Server s;
     explicit TestServer(ServerLimits lim = {}, Info i = info) : s(t.path, std::move(i), lim) {}
-    static ServerLimits timeout(uint64_t ms) {
-        ServerLimits lim;
-        lim.request_timeout_ms = ms;
-        return lim;
-    }
 };
 
 // Polls `pred` every 5 ms for up to `ms`.
@@ -120,7 +115,7 @@ template <class F> bool eventually_true(F pred, int ms) {
 
 TEST_CASE("a client that sends one byte at a time is closed at the request deadline",
           "[rootlesskit][server]") {
-    TestServer ts(TestServer::timeout(300));
+    TestServer ts(ServerLimits{.request_timeout_ms = 300});
     auto& [t, s] = ts;
     UniqueFd c = dial(t.path);
     Clock::time_point t0 = Clock::now();
@@ -146,7 +141,7 @@ TEST_CASE("a client that sends one byte at a time is closed at the request deadl
 
 TEST_CASE("a client that never reads its reply is closed at the deadline",
           "[rootlesskit][server]") {
-    TestServer ts(TestServer::timeout(300));
+    TestServer ts(ServerLimits{.request_timeout_ms = 300});
     auto& [t, s] = ts;
     UniqueFd c = dial(t.path);
     int small = 4096;
@@ -176,9 +171,7 @@ TEST_CASE("200 silent clients: another is answered within a second, on two threa
 
 TEST_CASE("at the client cap a new client evicts the oldest waiting one",
           "[rootlesskit][server]") {
-    ServerLimits lim;
-    lim.max_clients = 4;
-    TestServer ts(lim);
+    TestServer ts(ServerLimits{.max_clients = 4});
     auto& [t, s] = ts;
     std::vector<UniqueFd> idle;
     for (int i = 0; i < 4; ++i)
@@ -193,9 +186,7 @@ TEST_CASE("at the client cap a new client evicts the oldest waiting one",
 
 TEST_CASE("accept at EMFILE neither spins nor stops: it serves once an fd is back",
           "[rootlesskit][server]") {
-    ServerLimits lim;
-    lim.backoff_max_ms = 100;
-    TestServer ts(lim);
+    TestServer ts(ServerLimits{.backoff_max_ms = 100});
     auto& [t, s] = ts;
     UniqueFd client(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     rlimit saved{};
