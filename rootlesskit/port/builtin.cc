@@ -103,6 +103,9 @@ common::UniqueFd open_listener(const PortSpec& spec) {
     int one = 1, v6only = suffix == '6' ? 1 : 0;
     if (!udp)
         (void)setsockopt(l.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    else
+        (void)setsockopt(l.get(), SOL_SOCKET, SO_RCVBUF, &udp_socket_buffer,
+                         sizeof udp_socket_buffer);
     if (family == AF_INET6)
         (void)setsockopt(l.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     if (bind(l.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
