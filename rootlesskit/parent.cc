@@ -160,10 +160,11 @@ int supervise(pid_t child) {
     }
 }
 
-// Everything run_parent starts, released in reverse order on every exit path, exception or
-// not: the API server (no request in flight after it), the port driver (its relay and
-// helper), the child (killed and reaped unless already reaped), the network driver's helper
-// (slirp4netns, pasta), the state directory, and last the signal mask it blocked.
+// Everything run_parent starts, released on every exit path, exception or not: the child
+// (killed and reaped unless already reaped), the network driver's helper (slirp4netns, pasta),
+// then the API server (a port-driver call in flight on slirp4netns' socket has ended with it),
+// the port driver (its relay loops and netns helper), the state directory, and last the
+// signal mask it blocked.
 class ParentGuard {
 public:
     ParentGuard() {
@@ -172,10 +173,6 @@ public:
         sigprocmask(SIG_BLOCK, &all, &old_mask_);
     }
     ~ParentGuard() {
-        if (api)
-            api->stop();
-        api.reset();
-        ports.reset();
         if (child > 0) {
             (void)kill(child, SIGKILL);
             (void)reap();
@@ -185,6 +182,10 @@ public:
                 net->cleanup();
         } catch (...) { // a helper we cannot stop is not worth losing the rest of the cleanup
         }
+        if (api) // after the helper is gone: a driver call waiting on slirp4netns ends now
+            api->stop();
+        api.reset();
+        ports.reset();
         net.reset();
         state.reset();
         sigprocmask(SIG_SETMASK, &old_mask_, nullptr);

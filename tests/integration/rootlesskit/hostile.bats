@@ -41,16 +41,22 @@ child_of() { cat /proc/"$1"/task/*/children 2>/dev/null | awk '{print $1; exit}'
 # expect_clean_exit: rootlesskit ($RK_PID) exits on its own within 30 s, non-zero, leaving no
 # tagged process, no state directory and no new mount.
 expect_clean_exit() {
+    expect_clean_exit_any nonzero
+}
+
+# expect_clean_exit_any [nonzero]: as expect_clean_exit, with any exit code unless told.
+expect_clean_exit_any() {
     local i
     for i in $(seq 300); do kill -0 "$RK_PID" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$RK_PID" 2>/dev/null; then
-        echo "rootlesskit is still running after its child was killed" >&2
+        echo "rootlesskit is still running" >&2
         cat "$RK_LOG" >&2
         return 1
     fi
     local rc=0
     wait "$RK_PID" || rc=$?
-    [ "$rc" -ne 0 ] || { echo "rootlesskit exited 0 after its child was killed" >&2; return 1; }
+    [ "${1:-}" != nonzero ] || [ "$rc" -ne 0 ] ||
+        { echo "rootlesskit exited 0 after its child was killed" >&2; return 1; }
     for i in $(seq 50); do [ -z "$(tagged_pids)" ] && break; sleep 0.1; done
     local left; left=$(tagged_pids)
     [ -z "$left" ] || { echo "left behind:"; ps -o pid,ppid,args -p "$(echo $left | tr ' ' ,)"; cat "$RK_LOG"; return 1; } >&2
@@ -176,4 +182,25 @@ SH
     # shell's own fd on this script is left out above)
     assert_equal "$(awk '{print $1}' "$BATS_TEST_TMPDIR/fds" | tr '\n' ' ')" "0 1 2 3 "
     [[ "$(awk '$1 == 3 {print $2}' "$BATS_TEST_TMPDIR/fds")" == pipe:* ]]
+}
+
+@test "a stopped slirp4netns holds up only the port request waiting on it, and exit still ends it" {
+    start_up --net=slirp4netns --disable-host-loopback --port-driver=slirp4netns sleep infinity
+    local s4n; s4n=$(pgrep -P "$RK_PID" -x slirp4netns)
+    [ -n "$s4n" ]
+    kill -STOP "$s4n"
+    local port; port=$(free_port)
+    ROOTLESSCTL=${ROOTLESSCTL:-$BUILD_DIR/rootlesskit/rootlessctl}
+    spawn "$ROOTLESSCTL" --socket "$RK_STATE/api.sock" add-ports "127.0.0.1:$port:80/tcp"
+    local ctl=$SPAWNED_PID
+    sleep 0.5 # the request reaches the driver, which waits on the stopped slirp4netns
+    kill -0 "$ctl"
+    local t0=$SECONDS
+    run timeout 5 curl -s --unix-socket "$RK_STATE/api.sock" http://rootlesskit/v1/info
+    [ "$status" -eq 0 ]
+    assert_contains "$output" '"apiVersion":"1.1.1"'
+    [ $((SECONDS - t0)) -le 1 ]
+    kill -TERM "$RK_PID"
+    expect_clean_exit_any
+    ! kill -0 "$s4n" 2>/dev/null
 }
