@@ -54,10 +54,11 @@ while True:
 }
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; }
 
-tcp() { timeout $((SECS + 20)) iperf3 -c 127.0.0.1 -p "$P" -t "$SECS" -J "$@" 2>/dev/null |
-    python3 -c 'import json,sys; j=json.load(sys.stdin); print("%.2f" % (j["end"]["sum_received"]["bits_per_second"]/1e9))' || echo err; }
-udp() { timeout $((SECS + 20)) iperf3 -c 127.0.0.1 -p "$P" -u -b "$UDP_RATE" -l 1400 -t "$SECS" -J 2>/dev/null |
-    python3 -c 'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f %.1f" % (s["bits_per_second"]*(1-s["lost_percent"]/100)/1e9, s["lost_percent"]))' || echo "err err"; }
+# Each prints its figure, or err (one word per column) when iperf3 fails or times out.
+tcp() { local r; r=$(timeout $((SECS + 20)) iperf3 -c 127.0.0.1 -p "$P" -t "$SECS" -J "$@" 2>/dev/null |
+    python3 -c 'import json,sys; j=json.load(sys.stdin); print("%.2f" % (j["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null) || r=; echo "${r:-err}"; }
+udp() { local r; r=$(timeout $((SECS + 20)) iperf3 -c 127.0.0.1 -p "$P" -u -b "$UDP_RATE" -l 1400 -t "$SECS" -J 2>/dev/null |
+    python3 -c 'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print("%.2f %.1f" % (s["bits_per_second"]*(1-s["lost_percent"]/100)/1e9, s["lost_percent"]))' 2>/dev/null) || r=; echo "${r:-err err}"; }
 crr() { python3 - "$((P + 1))" "$SECS" <<'PY'
 import socket, sys, time
 port, secs = int(sys.argv[1]), float(sys.argv[2])
@@ -72,13 +73,15 @@ rss() { python3 - "$((P + 2))" "$pid" "$S4N" <<'PY'
 import os, socket, sys, time
 port, pid, s4n = int(sys.argv[1]), int(sys.argv[2]), os.path.basename(sys.argv[3])
 conns = []
+end = time.time() + 60  # a driver that stalls gets "err N" (connections made), not an hour
 try:
     for _ in range(1000):
-        c = socket.create_connection(("127.0.0.1", port), 10); c.sendall(b"x"); conns.append(c)
+        c = socket.create_connection(("127.0.0.1", port), max(0.1, end - time.time()))
+        c.sendall(b"x"); conns.append(c)
     for c in conns:
-        c.recv(1)
+        c.settimeout(max(0.1, end - time.time())); c.recv(1)
 except OSError:
-    print("err"); sys.exit(0)
+    print("err%d" % len(conns)); sys.exit(0)
 time.sleep(1)
 def rss_kb(p):
     for l in open("/proc/%d/status" % p):
@@ -102,7 +105,7 @@ for driver in ${DRIVERS:-builtin slirp4netns}; do
         start "$bin" "$driver"
         t_in=$(tcp); t_out=$(tcp -R); u=$(udp); c=$(crr); r=$(rss)
         stop
-        printf '%-26s %8s %8s %8s %5s %9s %8s\n' "$which / $driver" "$t_in" "$t_out" $u "$c" "$r"
+        printf '%-26s %8s %8s %8s %5s %9s %8s\n' "$which / $driver" "$t_in" "$t_out" $u "${c:-err}" "${r:-err}"
     done
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -137,11 +137,6 @@ pid_t clone_child(CloneArgs& args) {
     return pid;
 }
 
-[[noreturn]] void child_failed(pid_t pid) {
-    int ws = wait_pid(pid);
-    throw ExitError("child exited: " + describe_status(ws), exit_code_of(ws));
-}
-
 nlohmann::json network_message(const net::NetworkInfo& ni) {
     return {{"Name", "ParentInitNetworkDriverCompleted"},
             {"Dev", ni.dev},
@@ -169,19 +164,157 @@ int supervise(pid_t child) {
     }
 }
 
+// Everything run_parent starts, released on every exit path, exception or not: the child
+// (killed and reaped unless already reaped), the network driver's helper (slirp4netns, pasta),
+// then the API server (a port-driver call in flight on slirp4netns' socket has ended with it),
+// the port driver (its relay loops and netns helper), the state directory, and last the
+// signal mask it blocked.
+class ParentGuard {
+public:
+    ParentGuard() {
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old_mask_);
+    }
+    ~ParentGuard() {
+        if (child > 0) {
+            (void)kill(child, SIGKILL);
+            (void)reap();
+        }
+        try {
+            if (net)
+                net->cleanup();
+        } catch (...) { // a helper we cannot stop is not worth losing the rest of the cleanup
+        }
+        if (api) // after the helper is gone: a driver call waiting on slirp4netns ends now
+            api->stop();
+        api.reset();
+        ports.reset();
+        net.reset();
+        state.reset();
+        sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+    ParentGuard(const ParentGuard&) = delete;
+    ParentGuard& operator=(const ParentGuard&) = delete;
+
+    /// Waits for the child; it is not killed on exit after this.
+    int reap() noexcept {
+        int ws = 0;
+        while (waitpid(child, &ws, 0) < 0 && errno == EINTR) {
+        }
+        child = -1;
+        return ws;
+    }
+    [[noreturn]] void child_failed() {
+        int ws = reap();
+        throw ExitError("child exited: " + describe_status(ws), exit_code_of(ws));
+    }
+
+    std::unique_ptr<StateDir> state;
+    std::unique_ptr<net::NetworkDriver> net;
+    pid_t child = -1;
+    std::shared_ptr<port::PortDriver> ports;
+    std::unique_ptr<api::Server> api;
+
+private:
+    sigset_t old_mask_;
+};
+
+// The pipes between the halves and the child's argv and environment, kept alive until exec.
+struct ChildPlumbing {
+    common::FdPair go = common::pipe_cloexec();
+    common::FdPair to_child = common::pipe_cloexec();
+    common::FdPair from_child = common::pipe_cloexec();
+    std::vector<std::string> env_s, argv_s;
+    std::vector<char*> envp, argv;
+};
+
+// Clones the child, maps its ids and lets it go on.
+void start_child(const Options& o, const NetPlan& plan, ParentGuard& g, ChildPlumbing& p) {
+    p.env_s = child_env(g.state->path(), p.to_child.first.get(), p.from_child.second.get(),
+                        socket_activation());
+    for (std::string& s : p.env_s)
+        p.envp.push_back(s.data());
+    p.envp.push_back(nullptr);
+    // Re-exec with the parsed arguments (upstream passes os.Args[1:] unchanged).
+    p.argv_s = {"/proc/self/exe"};
+    p.argv_s.insert(p.argv_s.end(), o.args.begin(), o.args.end());
+    for (std::string& s : p.argv_s)
+        p.argv.push_back(s.data());
+    p.argv.push_back(nullptr);
+
+    CloneArgs ca{p.go.first.get(),
+                 {p.to_child.first.get(), p.from_child.second.get()},
+                 0,
+                 o.pidns,
+                 getpid(),
+                 p.argv.data(),
+                 p.envp.data()};
+    if (plan.driver != "host" && !o.detach_netns)
+        ca.unshare_flags |= CLONE_NEWNET;
+    if (o.cgroupns)
+        ca.unshare_flags |= CLONE_NEWCGROUP;
+    if (o.utsns)
+        ca.unshare_flags |= CLONE_NEWUTS;
+    if (o.ipcns)
+        ca.unshare_flags |= CLONE_NEWIPC;
+    g.child = clone_child(ca);
+    p.go.first.reset();
+    p.to_child.first.reset();
+    p.from_child.second.reset();
+    setup_idmap(g.child, o.subid_source);
+    if (write(p.go.second.get(), "1", 1) != 1)
+        common::throw_errno("write to the child");
+    p.go.second.reset();
+}
+
+// Waits for the child's user namespace, starts the network and tells the child about it.
+void start_network(const Options& o, ParentGuard& g, ChildPlumbing& p, net::NetworkInfo& ni,
+                   std::string& detached) {
+    std::optional<nlohmann::json> hello = msg::recv(p.from_child.first.get());
+    if (!hello)
+        g.child_failed();
+    if (!o.evacuate_cgroup2.empty())
+        evacuate_cgroup2(o.evacuate_cgroup2);
+    if (o.detach_netns)
+        detached = "/proc/" + std::to_string(g.child) + "/root" + g.state->path() + "/netns";
+    if (g.net)
+        ni = g.net->configure(g.child, detached);
+    msg::send(p.to_child.second.get(), network_message(ni));
+    msg::send(p.to_child.second.get(), {{"Name", "ParentInitPortDriverCompleted"}});
+    p.to_child.second.reset();
+}
+
+void start_ports(const Options& o, const NetPlan& plan, ParentGuard& g,
+                 const std::vector<port::PortSpec>& publish, const net::NetworkInfo& ni,
+                 const std::string& detached) {
+    if (o.port_driver == "slirp4netns")
+        g.ports = std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip);
+    else if (o.port_driver == "builtin") { // before any thread: it forks its helper
+        (void)port::raise_nofile_limit(); // as Go does at start; the child keeps its own limit
+        g.ports =
+            std::make_shared<port::BuiltinPortDriver>(g.child, detached, o.source_ip_transparent);
+    }
+    for (const port::PortSpec& spec : publish) {
+        try {
+            (void)g.ports->add(spec);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("failed to expose port " + port::go_value(spec) + ": " +
+                                     e.what());
+        }
+    }
+}
+
 } // namespace
 
 int run_parent(const Options& opts) {
     Options o = opts;
     check_evacuate(o);
-    // Signals are blocked from here on: the API thread inherits the mask and the main thread
+    // Signals are blocked from here on: the API threads inherit the mask and the main thread
     // receives everything through sigwaitinfo().
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-
-    StateDir state(o.state_dir);
-    o.state_dir = state.path();
+    ParentGuard g;
+    g.state = std::make_unique<StateDir>(o.state_dir);
+    o.state_dir = g.state->path();
     std::vector<std::string> warnings;
     CheckEnv env{look_path, net::detect_slirp4netns_features};
     NetPlan plan;
@@ -195,109 +328,22 @@ int run_parent(const Options& opts) {
     for (const std::string& w : warnings)
         log::warn(w);
     std::vector<port::PortSpec> publish = check_port(o, plan);
-    std::unique_ptr<net::NetworkDriver> driver = net::make_driver(plan);
+    g.net = net::make_driver(plan);
     preflight(o);
 
-    common::FdPair go = common::pipe_cloexec();
-    common::FdPair to_child = common::pipe_cloexec();
-    common::FdPair from_child = common::pipe_cloexec();
-    std::vector<std::string> env_s =
-        child_env(state.path(), to_child.first.get(), from_child.second.get(), socket_activation());
-    std::vector<char*> envp;
-    for (std::string& s : env_s)
-        envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_s{"/proc/self/exe"};
-    // Re-exec with the parsed arguments (upstream passes os.Args[1:] unchanged).
-    argv_s.insert(argv_s.end(), o.args.begin(), o.args.end());
-    std::vector<char*> argv;
-    for (std::string& s : argv_s)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    CloneArgs ca{go.first.get(),
-                 {to_child.first.get(), from_child.second.get()},
-                 0,
-                 o.pidns,
-                 getpid(),
-                 argv.data(),
-                 envp.data()};
-    if (plan.driver != "host" && !o.detach_netns)
-        ca.unshare_flags |= CLONE_NEWNET;
-    if (o.cgroupns)
-        ca.unshare_flags |= CLONE_NEWCGROUP;
-    if (o.utsns)
-        ca.unshare_flags |= CLONE_NEWUTS;
-    if (o.ipcns)
-        ca.unshare_flags |= CLONE_NEWIPC;
-    pid_t child = clone_child(ca);
-    go.first.reset();
-    to_child.first.reset();
-    from_child.second.reset();
-    try {
-        setup_idmap(child, o.subid_source);
-    } catch (...) {
-        kill(child, SIGKILL);
-        (void)wait_pid(child);
-        throw;
-    }
-    if (write(go.second.get(), "1", 1) != 1)
-        common::throw_errno("write to the child");
-    go.second.reset();
-
-    std::optional<nlohmann::json> hello = msg::recv(from_child.first.get());
-    if (!hello)
-        child_failed(child);
-    if (!o.evacuate_cgroup2.empty()) {
-        try {
-            evacuate_cgroup2(o.evacuate_cgroup2);
-        } catch (...) {
-            kill(child, SIGKILL);
-            (void)wait_pid(child);
-            throw;
-        }
-    }
-    std::string detached;
-    if (o.detach_netns)
-        detached = "/proc/" + std::to_string(child) + "/root" + state.path() + "/netns";
+    ChildPlumbing plumbing;
+    start_child(o, plan, g, plumbing);
     net::NetworkInfo ni;
-    try {
-        if (driver)
-            ni = driver->configure(child, detached);
-    } catch (...) {
-        kill(child, SIGKILL);
-        (void)wait_pid(child);
-        throw;
-    }
-    msg::send(to_child.second.get(), network_message(ni));
-    msg::send(to_child.second.get(), {{"Name", "ParentInitPortDriverCompleted"}});
-    to_child.second.reset();
+    std::string detached;
+    start_network(o, g, plumbing, ni, detached);
+    start_ports(o, plan, g, publish, ni, detached);
 
-    std::shared_ptr<port::PortDriver> ports;
-    if (o.port_driver == "slirp4netns")
-        ports = std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip);
-    else if (o.port_driver == "builtin") { // before any thread: it forks its helper
-        (void)port::raise_nofile_limit(); // as Go does at start; the child keeps its own limit
-        ports = std::make_shared<port::BuiltinPortDriver>(child, detached, o.source_ip_transparent);
-    }
-    for (const port::PortSpec& spec : publish) {
-        try {
-            (void)ports->add(spec);
-        } catch (const std::exception& e) {
-            kill(child, SIGKILL);
-            (void)wait_pid(child);
-            throw std::runtime_error("failed to expose port " + port::go_value(spec) + ": " +
-                                     e.what());
-        }
-    }
-    state.write_child_pid(child);
-    api::Info info{state.path(), child, driver ? driver->info() : nlohmann::ordered_json(), ports};
-    api::Server server(state.path() + "/api.sock", info);
-    int ws = supervise(child);
-    server.stop();
-    if (driver)
-        driver->cleanup();
-    sigprocmask(SIG_SETMASK, &old, nullptr);
+    g.state->write_child_pid(g.child);
+    api::Info info{g.state->path(), g.child, g.net ? g.net->info() : nlohmann::ordered_json(),
+                   g.ports};
+    g.api = std::make_unique<api::Server>(g.state->path() + "/api.sock", info);
+    int ws = supervise(g.child);
+    g.child = -1; // reaped by supervise()
     if (ws != 0)
         throw ExitError("child exited: " + describe_status(ws), exit_code_of(ws));
     return 0;

@@ -63,7 +63,7 @@ public:
                 _exit(1);
             (void)close_range(4, ~0U, 0); // only the ready pipe is passed on
             if (!log::debug_enabled()) {  // upstream sends its output to the debug log
-                int devnull = open("/dev/null", O_RDWR);
+                int devnull = open("/dev/null", O_RDWR | O_CLOEXEC); // not passed on
                 if (devnull >= 0) {
                     dup2(devnull, 0);
                     dup2(devnull, 1);

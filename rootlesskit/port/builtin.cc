@@ -17,11 +17,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <fstream>
 #include <stdexcept>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace rlk::port {
@@ -101,6 +103,9 @@ common::UniqueFd open_listener(const PortSpec& spec) {
     int one = 1, v6only = suffix == '6' ? 1 : 0;
     if (!udp)
         (void)setsockopt(l.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    else
+        (void)setsockopt(l.get(), SOL_SOCKET, SO_RCVBUF, &udp_socket_buffer,
+                         sizeof udp_socket_buffer);
     if (family == AF_INET6)
         (void)setsockopt(l.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     if (bind(l.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
@@ -134,13 +139,18 @@ BuiltinPortDriver::BuiltinPortDriver(pid_t child, const std::string& netns_path,
     rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
         limits.max_conns = max_conns_for(rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX : rl.rlim_cur);
+    unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, relay_pool_max);
+    limits.max_conns = std::max<size_t>(1, limits.max_conns / n);
+    limits.max_transparent_rules = std::max<size_t>(1, limits.max_transparent_rules / n);
     NetnsDialer* d = dialer_.get();
-    relay_ = std::make_unique<Relay>([d](const DialRequest& r) { return d->dial(r); },
-                                     [d](const DialRequest& r) { d->forget_rule(r); }, limits);
+    for (unsigned i = 0; i < n; ++i)
+        relays_.push_back(
+            std::make_unique<Relay>([d](const DialRequest& r) { return d->dial(r); },
+                                    [d](const DialRequest& r) { d->forget_rule(r); }, limits));
 }
 
 BuiltinPortDriver::~BuiltinPortDriver() {
-    relay_.reset(); // stops the loop and closes every connection first
+    relays_.clear(); // stops the loops and closes every connection first
     dialer_.reset();
 }
 
@@ -165,8 +175,22 @@ PortStatus BuiltinPortDriver::add(const PortSpec& spec) {
     std::string target = dial_target(spec);
     if (!make_sockaddr(target, static_cast<uint16_t>(spec.child_port), req.target, len))
         throw std::runtime_error("invalid IP: " + target);
+    std::vector<common::UniqueFd> dups; // every loop accepts on the one listener
+    for (size_t i = 1; !req.udp && i < relays_.size(); ++i) {
+        dups.emplace_back(fcntl(l.get(), F_DUPFD_CLOEXEC, 0));
+        if (!dups.back())
+            throw std::runtime_error("listen: dup: " + go_errno(errno));
+    }
     PortStatus st{next_id_++, spec};
-    relay_->add(st.id, std::move(l), req);
+    try {
+        relays_[0]->add(st.id, std::move(l), req);
+        for (size_t i = 0; i < dups.size(); ++i)
+            relays_[i + 1]->add(st.id, std::move(dups[i]), req);
+    } catch (...) {
+        for (std::unique_ptr<Relay>& r : relays_)
+            r->remove(st.id);
+        throw;
+    }
     ports_[st.id] = st;
     return st;
 }
@@ -183,7 +207,8 @@ void BuiltinPortDriver::remove(int id) {
     std::lock_guard<std::mutex> lock(mu_);
     if (ports_.erase(id) == 0)
         throw std::runtime_error("unknown id: " + std::to_string(id));
-    relay_->remove(id);
+    for (std::unique_ptr<Relay>& r : relays_)
+        r->remove(id);
 }
 
 } // namespace rlk::port

@@ -30,7 +30,9 @@ private:
     std::mutex mu_; ///< guards ports_ and next_id_
     bool transparent_;
     std::unique_ptr<NetnsDialer> dialer_;
-    std::unique_ptr<Relay> relay_; ///< declared after dialer_: stops before it
+    /// One loop per CPU (at most relay_pool_max); TCP ports are served by all, UDP by the first.
+    /// Declared after dialer_: they stop before it.
+    std::vector<std::unique_ptr<Relay>> relays_;
     int next_id_ = 1;
     std::map<int, PortStatus> ports_;
 };
@@ -42,6 +44,9 @@ std::string dial_target(const PortSpec& spec);
 /// The socket a spec listens on, bound (and listening for TCP), non-blocking; throws with
 /// Go's "listen tcp 127.0.0.1:8080: bind: address already in use" wording.
 common::UniqueFd open_listener(const PortSpec& spec);
+
+/// Relay loops of one driver, at most (one per CPU up to this).
+inline constexpr unsigned relay_pool_max = 4;
 
 /// Connections the relay takes for a given fd limit (each costs two sockets and two pipes).
 size_t max_conns_for(size_t nofile) noexcept;

@@ -92,6 +92,9 @@ int open_socket(const DialRequest& r, bool transparent, Dialed& out) {
                 return -errno;
         }
     }
+    if (r.udp)
+        (void)setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &udp_socket_buffer,
+                         sizeof udp_socket_buffer);
     // A transparent UDP socket stays unconnected: a server on a wildcard address answers from
     // the address its route picks (for our local route, the client's own), not the one we
     // sent to, and a connected socket would not take that reply.

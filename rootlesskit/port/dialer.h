@@ -11,6 +11,11 @@
 
 namespace rlk::port {
 
+/// Receive buffer asked for each UDP socket of a forward (the kernel caps it at
+/// net.core.rmem_max): at 2 Gbit/s of 1400-byte datagrams the default 208 KiB holds about a
+/// millisecond, so one late wake-up of the relay would drop a burst.
+inline constexpr int udp_socket_buffer = 4 << 20;
+
 /// The fwmark and routing table of source-IP transparency (upstream uses 100 for both).
 inline constexpr uint32_t transparent_mark = 100;
 inline constexpr uint32_t transparent_table = 100;

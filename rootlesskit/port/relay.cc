@@ -33,15 +33,6 @@ constexpr int max_events = 256;       // per epoll_wait
 constexpr int accepts_per_wake = 64;  // fairness between listeners
 } // namespace
 
-uint64_t AcceptBackoff::next() noexcept {
-    cur_ = cur_ == 0 ? min_ : std::min(cur_ * 2, max_);
-    return cur_;
-}
-
-bool accept_should_back_off(int err) noexcept {
-    return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS;
-}
-
 FlowKey FlowKey::of(const sockaddr_storage& ss) noexcept {
     FlowKey k;
     k.family = static_cast<uint8_t>(ss.ss_family);
@@ -79,6 +70,11 @@ Relay::~Relay() {
     ports_.clear(); // closes every fd; the thread is gone, nothing else refers to them
 }
 
+// A TCP listener may be shared by several relays (a pool): each accept wakes one of them.
+uint32_t Relay::listener_events(const Port& p) noexcept {
+    return p.udp ? EPOLLIN : EPOLLIN | EPOLLEXCLUSIVE;
+}
+
 bool Relay::watch(int fd, uint32_t events, Tag* tag) noexcept {
     epoll_event ev{};
     ev.events = events;
@@ -110,7 +106,7 @@ void Relay::add(int id, common::UniqueFd listener, const DialRequest& target) {
     bool ok = call_on_loop(
         [this, p] {
             Port& port = **p;
-            if (!watch(port.listener.get(), EPOLLIN, &port.tag))
+            if (!watch(port.listener.get(), listener_events(port), &port.tag))
                 return false;
             ports_[port.id] = std::move(*p);
             return true;
@@ -217,10 +213,7 @@ void Relay::run_timers() noexcept {
         } else if (t->kind == Tag::resume) {
             Port& p = *static_cast<Port*>(t->obj);
             p.paused = false;
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.ptr = &p.tag;
-            (void)epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, p.listener.get(), &ev);
+            (void)watch(p.listener.get(), listener_events(p), &p.tag);
         }
     }
     if (flows_ > 0 && next_sweep_ <= now)
@@ -290,9 +283,8 @@ void Relay::on_event(Tag* tag, uint32_t events) noexcept {
 void Relay::pause_listener(Port& p) noexcept {
     ++stats_.backoffs;
     p.paused = true;
-    epoll_event ev{};
-    ev.data.ptr = &p.tag;
-    (void)epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, p.listener.get(), &ev);
+    // Out of epoll, not modified: EPOLLEXCLUSIVE registrations cannot be modified.
+    (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, p.listener.get(), nullptr);
     p.resume_it = timers_.emplace(now_ms() + p.backoff.next(), &p.resume_tag);
 }
 
@@ -320,13 +312,19 @@ void Relay::on_accept(Port& p) noexcept {
     }
 }
 
-void Relay::start_conn(Port& p, common::UniqueFd client, const sockaddr_storage& from) noexcept {
+DialRequest Relay::request_for(const Port& p, const sockaddr_storage& from) const noexcept {
     DialRequest req = p.target;
     req.source = from;
     unmap_v4(req.source);
+    // Keeping a loopback client's address would make the server answer itself.
     req.transparent = req.transparent && !is_loopback(req.source) &&
                       req.source.ss_family == req.target.ss_family;
     req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
+    return req;
+}
+
+void Relay::start_conn(Port& p, common::UniqueFd client, const sockaddr_storage& from) noexcept {
+    DialRequest req = request_for(p, from);
     common::Result<Dialed> d = dial_(req);
     if (!d) {
         ++stats_.dial_failed;
@@ -421,6 +419,8 @@ void Relay::close_port(Port& p) noexcept {
         close_flow(*f);
     if (p.paused)
         timers_.erase(p.resume_it);
+    else // the listener may be a dup shared with other relays: closing it would not unwatch it
+        (void)epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, p.listener.get(), nullptr);
     p.listener.reset();
 }
 

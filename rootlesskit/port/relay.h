@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "rootlesskit/accept_backoff.h"
 #include "rootlesskit/port/dialer.h"
 #include "rootlesskit/port/splice_pump.h"
 
@@ -33,20 +34,8 @@ struct RelayLimits {
 };
 // clang-format on
 
-/// Doubling pause for a listener that ran out of fds or memory; reset by a good accept.
-class AcceptBackoff {
-public:
-    AcceptBackoff(uint64_t min_ms, uint64_t max_ms) : min_(min_ms), max_(max_ms) {}
-    /// The pause to take now (min, 2·min, 4·min … max).
-    uint64_t next() noexcept;
-    void reset() noexcept { cur_ = 0; }
-
-private:
-    uint64_t min_, max_, cur_ = 0;
-};
-
-/// True for the accept() errors that mean "out of a resource, try later".
-bool accept_should_back_off(int err) noexcept;
+using rlk::accept_should_back_off;
+using rlk::AcceptBackoff;
 
 /// Counters, for tests and the debug log.
 struct RelayStats {
@@ -69,6 +58,7 @@ public:
 
     /// Serves a bound, listening TCP socket (or a bound UDP socket) as port `id`; `target` is
     /// what to dial for each client (udp flag, target address, whether to keep the source IP).
+    /// Several relays may serve dups of one TCP listener: each connection goes to one of them.
     void add(int id, common::UniqueFd listener, const DialRequest& target);
     /// Closes the listener and every connection and flow of port `id`; waits for it.
     void remove(int id);
@@ -94,6 +84,8 @@ private:
     void run_timers() noexcept;
     void on_event(Tag* tag, uint32_t events) noexcept;
     void on_accept(Port& p) noexcept;
+    /// What to dial for a client of `p` at `from`.
+    DialRequest request_for(const Port& p, const sockaddr_storage& from) const noexcept;
     void start_conn(Port& p, common::UniqueFd client, const sockaddr_storage& from) noexcept;
     void on_dialed(Conn& c) noexcept;
     void on_conn(Conn& c) noexcept;
@@ -105,6 +97,7 @@ private:
     void sweep_flows() noexcept;
     void close_port(Port& p) noexcept;
     bool watch(int fd, uint32_t events, Tag* tag) noexcept;
+    static uint32_t listener_events(const Port& p) noexcept;
 
     DialFn dial_;
     ForgetFn forget_;

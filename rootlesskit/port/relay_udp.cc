@@ -35,12 +35,7 @@ Relay::Flow* Relay::udp_flow_for(Port& p, const sockaddr_storage& from) noexcept
         ++stats_.udp_dropped;
         return nullptr;
     }
-    DialRequest req = p.target;
-    req.source = from;
-    unmap_v4(req.source);
-    req.transparent = req.transparent && !is_loopback(req.source) &&
-                      req.source.ss_family == req.target.ss_family;
-    req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
+    DialRequest req = request_for(p, from);
     common::Result<Dialed> d = dial_(req);
     if (!d) {
         ++stats_.dial_failed;

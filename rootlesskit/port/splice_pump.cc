@@ -28,6 +28,7 @@ bool open_half(SpliceHalf& h) noexcept {
 
 PumpResult pump(int src, int dst, SpliceHalf& h) noexcept {
     constexpr unsigned flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+    int fills = 0; // pipefuls taken from the source in this call
     for (;;) {
         if (h.pending > 0) {
             ssize_t n = splice(h.pipe_r.get(), nullptr, dst, nullptr, h.pending, flags);
@@ -44,7 +45,10 @@ PumpResult pump(int src, int dst, SpliceHalf& h) noexcept {
         ssize_t n = splice(src, nullptr, h.pipe_w.get(), nullptr, h.chunk, flags);
         if (n > 0) {
             h.pending = static_cast<size_t>(n);
-            if (static_cast<size_t>(n) == h.chunk && !h.grown) { // a bulk flow: a bigger pipe
+            // A bulk flow gets a bigger pipe: one that filled it, or had more right after a
+            // drain. (A pipe holds 16 buffers, and one TCP fragment may take a buffer, so a
+            // busy source often stops well short of 64 KiB.)
+            if ((static_cast<size_t>(n) == h.chunk || ++fills >= 2) && !h.grown) {
                 h.grown = true;
                 int sz = fcntl(h.pipe_w.get(), F_SETPIPE_SZ, bulk_pipe_size);
                 if (sz > 0)

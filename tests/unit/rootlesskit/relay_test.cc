@@ -89,6 +89,18 @@ DialRequest target_of(bool udp, uint16_t port) {
     return r;
 }
 
+// A relay with port 1 forwarding a loopback listener (`port`) to a loopback server.
+struct LoopbackRelay {
+    uint16_t server_port = 0, port = 0;
+    UniqueFd server;
+    Relay relay;
+    LoopbackRelay(int type, RelayLimits limits)
+        : server(loopback_listener(type, server_port)),
+          relay(local_dial, [](const DialRequest&) {}, limits) {
+        relay.add(1, loopback_listener(type, port), target_of(type == SOCK_DGRAM, server_port));
+    }
+};
+
 } // namespace
 
 TEST_CASE("-p specs of every proto parse, IPv6 in brackets", "[rootlesskit][relay]") {
@@ -200,13 +212,12 @@ TEST_CASE("relay: a server that goes away ends the connection; removing a port c
 
 TEST_CASE("relay: TCP through a listener, the cap closes the extra client at once",
           "[rootlesskit][relay]") {
-    uint16_t server_port = 0;
-    UniqueFd server = loopback_listener(SOCK_STREAM, server_port);
     RelayLimits limits;
     limits.max_conns = 1;
-    Relay relay(local_dial, [](const DialRequest&) {}, limits);
-    uint16_t port = 0;
-    relay.add(1, loopback_listener(SOCK_STREAM, port), target_of(false, server_port));
+    LoopbackRelay f(SOCK_STREAM, limits);
+    UniqueFd& server = f.server;
+    Relay& relay = f.relay;
+    uint16_t port = f.port;
     UniqueFd c = connect_to(SOCK_STREAM, port);
     pollfd p{server.get(), POLLIN, 0};
     REQUIRE(poll(&p, 1, 5000) == 1);
@@ -221,11 +232,10 @@ TEST_CASE("relay: TCP through a listener, the cap closes the extra client at onc
 }
 
 TEST_CASE("relay: UDP keeps one flow per client address and answers each", "[rootlesskit][relay]") {
-    uint16_t server_port = 0;
-    UniqueFd server = loopback_listener(SOCK_DGRAM, server_port);
-    Relay relay(local_dial, [](const DialRequest&) {}, RelayLimits{});
-    uint16_t port = 0;
-    relay.add(1, loopback_listener(SOCK_DGRAM, port), target_of(true, server_port));
+    LoopbackRelay f(SOCK_DGRAM, RelayLimits{});
+    UniqueFd& server = f.server;
+    Relay& relay = f.relay;
+    uint16_t port = f.port;
     UniqueFd a = connect_to(SOCK_DGRAM, port);
     UniqueFd b = connect_to(SOCK_DGRAM, port);
     for (int round = 0; round < 2; ++round) {
@@ -250,13 +260,11 @@ TEST_CASE("relay: UDP keeps one flow per client address and answers each", "[roo
 }
 
 TEST_CASE("relay: UDP flows end after their idle time", "[rootlesskit][relay]") {
-    uint16_t server_port = 0;
-    UniqueFd server = loopback_listener(SOCK_DGRAM, server_port);
     RelayLimits limits;
     limits.udp_idle_ms = 50;
-    Relay relay(local_dial, [](const DialRequest&) {}, limits);
-    uint16_t port = 0;
-    relay.add(1, loopback_listener(SOCK_DGRAM, port), target_of(true, server_port));
+    LoopbackRelay f(SOCK_DGRAM, limits);
+    Relay& relay = f.relay;
+    uint16_t port = f.port;
     UniqueFd a = connect_to(SOCK_DGRAM, port);
     REQUIRE(send(a.get(), "q", 1, 0) == 1);
     CHECK(eventually([&] { return relay.flow_count() == 1; }));
