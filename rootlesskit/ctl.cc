@@ -10,6 +10,7 @@
 #include "rootlesskit/options.h"
 #include "rootlesskit/port/spec.h"
 #include "rootlesskit/process.h"
+#include "common/unix_sock.h"
 #include "rootlesskit/unix_io.h"
 
 #include <cerrno>
@@ -148,7 +149,7 @@ std::string socket_path(const Global& g) {
 
 HttpReply call(const std::string& sock, const std::string& method, const std::string& path,
                const std::string& body = "") {
-    common::Result<common::UniqueFd> fd = dial_unix(sock);
+    common::Result<common::UniqueFd> fd = common::unix_sock::dial(sock);
     if (!fd && fd.error().value == ENAMETOOLONG)
         throw std::runtime_error("dial unix " + sock + ": " + go_errno(ENAMETOOLONG));
     if (!fd)

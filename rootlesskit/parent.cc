@@ -14,6 +14,7 @@
 #include "rootlesskit/parent.h"
 
 #include "common/error.h"
+#include "common/rlimit.h"
 #include "common/unique_fd.h"
 #include "rootlesskit/api/server.h"
 #include "rootlesskit/cgroup.h"
@@ -29,6 +30,7 @@
 #include "rootlesskit/userns_hint.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -291,7 +293,7 @@ void start_ports(const Options& o, const NetPlan& plan, ParentGuard& g,
     if (o.port_driver == "slirp4netns")
         g.ports = std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip);
     else if (o.port_driver == "builtin") { // before any thread: it forks its helper
-        (void)port::raise_nofile_limit(); // as Go does at start; the child keeps its own limit
+        (void)common::raise_nofile(SIZE_MAX); // as Go does at start; the child keeps its own limit
         g.ports =
             std::make_shared<port::BuiltinPortDriver>(g.child, detached, o.source_ip_transparent);
     }

@@ -1,31 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// unix_io.cc — blocking stream I/O on Unix sockets and pipes: dial, write all, read to EOF
+// unix_io.cc — blocking stream I/O on Unix sockets and pipes: write all, read to EOF
 #include "rootlesskit/unix_io.h"
 
 #include <cstring>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace rlk {
-
-common::Result<common::UniqueFd> dial_unix(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
-        return common::Errno{ENAMETOOLONG};
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    common::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd)
-        return common::last_errno();
-    int r;
-    do {
-        r = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return common::last_errno();
-    return fd;
-}
 
 common::Result<void> write_all(int fd, std::string_view data) {
     bool is_socket = true;

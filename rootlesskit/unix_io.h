@@ -10,10 +10,6 @@
 
 namespace rlk {
 
-/// Connects a SOCK_STREAM socket to `path`: ENAMETOOLONG when the path does not fit sun_path,
-/// otherwise connect(2)'s errno.
-common::Result<common::UniqueFd> dial_unix(const std::string& path);
-
 /// Writes all of `data`, retrying EINTR; on a socket without raising SIGPIPE.
 common::Result<void> write_all(int fd, std::string_view data);
 

@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "common/unix_sock.h"
 #include "rootlesskit/accept_backoff.h"
 #include "rootlesskit/api/request_parser.h"
 
@@ -33,7 +34,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <thread>
 #include <time.h>
 #include <unistd.h>
@@ -142,18 +142,7 @@ private:
 Server::Loop::Loop(const std::string& path, Info info, ServerLimits limits)
     : info_(std::move(info)), limits_(limits),
       backoff_(limits.backoff_min_ms, limits.backoff_max_ms) {
-    (void)unlink(path.c_str());
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
-        throw common::SysError(ENAMETOOLONG, "listen unix " + path);
-    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    listen_fd_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!listen_fd_)
-        common::throw_errno("socket");
-    if (bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        listen(listen_fd_.get(), listen_backlog) != 0)
-        common::throw_errno("listen unix %s", path.c_str());
+    listen_fd_ = common::unix_sock::listen(path, listen_backlog, SOCK_NONBLOCK, "listen unix " + path);
     epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
     stop_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     done_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));

@@ -65,19 +65,6 @@ size_t max_conns_for(size_t nofile) noexcept {
     return std::clamp<size_t>(n, 16, conns_ceiling);
 }
 
-size_t raise_nofile_limit() noexcept {
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 1024;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rlimit raised = rl;
-        raised.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
-            rl = raised;
-    }
-    return rl.rlim_cur == RLIM_INFINITY ? conns_ceiling * fds_per_conn : rl.rlim_cur;
-}
-
 common::UniqueFd open_listener(const PortSpec& spec) {
     bool udp = spec.proto.rfind("udp", 0) == 0;
     char suffix = spec.proto.back();

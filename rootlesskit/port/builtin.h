@@ -51,7 +51,4 @@ inline constexpr unsigned relay_pool_max = 4;
 /// Connections the relay takes for a given fd limit (each costs two sockets and two pipes).
 size_t max_conns_for(size_t nofile) noexcept;
 
-/// Raises the soft RLIMIT_NOFILE to the hard limit, as Go programs do at start; returns it.
-size_t raise_nofile_limit() noexcept;
-
 } // namespace rlk::port

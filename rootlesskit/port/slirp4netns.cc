@@ -9,6 +9,7 @@
 #include "common/unique_fd.h"
 #include "rootlesskit/cli.h"
 #include "rootlesskit/process.h"
+#include "common/unix_sock.h"
 #include "rootlesskit/unix_io.h"
 
 #include <arpa/inet.h>
@@ -75,7 +76,7 @@ nlohmann::ordered_json Slirp4netnsPortDriver::info() const {
 }
 
 nlohmann::json Slirp4netnsPortDriver::call(const nlohmann::json& request) {
-    common::Result<common::UniqueFd> fd = dial_unix(socket_);
+    common::Result<common::UniqueFd> fd = common::unix_sock::dial(socket_);
     if (!fd && fd.error().value == ENAMETOOLONG)
         throw std::runtime_error("dial unix " + socket_ + ": " + go_errno(ENAMETOOLONG));
     if (!fd)
