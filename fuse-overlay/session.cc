@@ -3,6 +3,7 @@
 #include "fuse-overlay/session.h"
 
 #include "common/log.h"
+#include "common/rlimit.h"
 #include "fuse-overlay/ops/ops.h"
 #include "fuse-overlay/ops/trace.h"
 
@@ -10,7 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fuse_lowlevel.h>
-#include <sys/resource.h>
+#include <cstdint>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,14 +116,6 @@ void on_sigusr1(int) {
     errno = saved;
 }
 
-void raise_nofile_limit() {
-    struct rlimit rl {};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 // libfuse re-splits "-o" values on ',', so escape what we joined.
 std::string join_fuse_opts(const std::vector<std::string>& opts) {
     std::string out;
@@ -168,7 +161,7 @@ int run(OverlayOptions opts, const char* argv0) {
         common::log::set_level(common::log::Level::debug);
     for (const std::string& line : opts.debug_banner)
         std::fprintf(stderr, "%s\n", line.c_str());
-    raise_nofile_limit();
+    (void)common::raise_nofile(SIZE_MAX); // as upstream does at start
     umask(0);
     std::string mountpoint = opts.mountpoint;
     std::string fuse_o = join_fuse_opts(opts.fuse_opts);
