@@ -15,7 +15,9 @@ namespace common {
 struct Errno {
     int value;
 };
-inline Errno last_errno() noexcept { return Errno{errno}; }
+inline Errno last_errno() noexcept {
+    return Errno{errno};
+}
 
 /// A subset of std::expected<T, Errno> (g++ 12 lacks <expected> in C++20 mode).
 template <class T> class [[nodiscard]] Result {

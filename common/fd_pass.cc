@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// fd_pass.cc — sendmsg/recvmsg with one SCM_RIGHTS fd; the CMSG_* macros stay in this file (docs/style.md B2)
+// fd_pass.cc — sendmsg/recvmsg with one SCM_RIGHTS fd; the CMSG_* macros stay in this file
+// (docs/style.md B2)
 #include "common/fd_pass.h"
 
 #include <cstring>

@@ -14,6 +14,7 @@ Result<void> send_fd(int sock, int fd, std::span<const std::byte> payload = {});
 
 /// Receives one fd (MSG_CMSG_CLOEXEC); an optional payload buffer receives the data bytes.
 /// EBADMSG when the message carries no fd, ECONNRESET when the peer closed without sending.
-Result<UniqueFd> recv_fd(int sock, std::span<std::byte> payload = {}, size_t* payload_len = nullptr);
+Result<UniqueFd> recv_fd(int sock, std::span<std::byte> payload = {},
+                         size_t* payload_len = nullptr);
 
 } // namespace common

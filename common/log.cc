@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// log.cc — leveled logging to stderr, one write(2) per line so lines from processes don't interleave
+// log.cc — leveled logging to stderr, one write(2) per line so lines from processes don't
+// interleave
 #include "common/log.h"
 
 #include <cerrno>
@@ -45,10 +46,18 @@ Level level_ = Level::info;
 
 } // namespace
 
-void set_prefix(const char* prefix) { prefix_ = prefix ? prefix : ""; }
-void set_level(Level lvl) { level_ = lvl; }
-Level level() { return level_; }
-bool enabled(Level lvl) { return static_cast<int>(lvl) <= static_cast<int>(level_); }
+void set_prefix(const char* prefix) {
+    prefix_ = prefix ? prefix : "";
+}
+void set_level(Level lvl) {
+    level_ = lvl;
+}
+Level level() {
+    return level_;
+}
+bool enabled(Level lvl) {
+    return static_cast<int>(lvl) <= static_cast<int>(level_);
+}
 
 #define DEFINE_LOG_FN(name)                                                                        \
     void name(const char* fmt, ...) {                                                              \

@@ -8,9 +8,9 @@
 
 #include <arpa/inet.h>
 #include <cstring>
-#include <net/if.h> // before the linux/ headers: they skip their IFF_* enum when it is there
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h> // before the linux/ headers: they skip their IFF_* enum when it is there
 #include <sys/socket.h>
 
 namespace common {

@@ -15,7 +15,8 @@ namespace common {
 using Mac = std::array<uint8_t, 6>;
 
 /// A NETLINK_ROUTE socket in the caller's current network namespace. Every call sends one
-/// request with NLM_F_ACK and throws SysError (kernel errno, "netlink: <what> <ifname>") on failure.
+/// request with NLM_F_ACK and throws SysError (kernel errno, "netlink: <what> <ifname>") on
+/// failure.
 class Netlink {
 public:
     Netlink(); ///< Throws SysError.

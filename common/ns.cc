@@ -41,7 +41,8 @@ UniqueFd open_ro(const std::string& path) {
 }
 
 // Child side: joins the namespaces, runs `body`, reports to `sock`. Never returns.
-[[noreturn]] void child_main(const Target& target, int sock, const std::function<UniqueFd()>& body) {
+[[noreturn]] void child_main(const Target& target, int sock,
+                             const std::function<UniqueFd()>& body) {
     try {
         if (target.userns >= 0)
             (void)::setns(target.userns, CLONE_NEWUSER); // ignored on failure (see header)
@@ -95,7 +96,8 @@ UniqueFd parent_wait(pid_t pid, int sock) {
     }
     if (WIFSIGNALED(status))
         throw_error(EIO, "child killed by signal %d", WTERMSIG(status));
-    throw_error(got.error().value, "child failed(%d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    throw_error(got.error().value, "child failed(%d)",
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 // Forks, runs `body` in the child inside `target`, and returns what it sent back (maybe no fd).
@@ -118,7 +120,9 @@ UniqueFd open_by_pid(pid_t pid, const char* type) {
     return open_ro(strprintf("/proc/%d/ns/%s", static_cast<int>(pid), type));
 }
 
-UniqueFd open_path(const std::string& path) { return open_ro(path); }
+UniqueFd open_path(const std::string& path) {
+    return open_ro(path);
+}
 
 UniqueFd run_in_ns(const Target& target, const std::function<UniqueFd()>& fn) {
     UniqueFd fd = fork_in_ns(target, fn);
@@ -146,7 +150,8 @@ std::vector<IdMapEntry> parse_id_map(const std::string& text) {
     size_t pos = 0;
     while (pos < text.size()) {
         size_t eol = text.find('\n', pos);
-        std::string line = text.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+        std::string line =
+            text.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
         pos = eol == std::string::npos ? text.size() : eol + 1;
         if (line.find_first_not_of(" \t") == std::string::npos)
             continue;

@@ -26,8 +26,8 @@ struct Target {
 };
 
 /// Forks a child that joins `target`, runs `fn` and sends back the fd it returns over SCM_RIGHTS
-/// (slirp4netns' child()). The child's exceptions become the parent's SysError with the child's text.
-/// `fn` returning an invalid fd is an error. Throws SysError.
+/// (slirp4netns' child()). The child's exceptions become the parent's SysError with the child's
+/// text. `fn` returning an invalid fd is an error. Throws SysError.
 UniqueFd run_in_ns(const Target& target, const std::function<UniqueFd()>& fn);
 
 /// Forks a child that joins `target` and runs `fn`; returns once it has finished. The child's

@@ -24,7 +24,8 @@ bool make_addr(const std::string& path, sockaddr_un& sa) {
 
 } // namespace
 
-UniqueFd listen(const std::string& path, int backlog, int extra_type_flags, const std::string& what) {
+UniqueFd listen(const std::string& path, int backlog, int extra_type_flags,
+                const std::string& what) {
     sockaddr_un sa;
     if (!make_addr(path, sa))
         throw SysError(path.empty() ? EINVAL : ENAMETOOLONG, what + ": bind");

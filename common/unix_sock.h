@@ -16,7 +16,8 @@ constexpr size_t max_path = 107;
 /// bind and listen(backlog). extra_type_flags is 0 or SOCK_NONBLOCK. Throws SysError whose message
 /// is "<what>: <step>" (step: socket, bind or listen), as the originals print it: slirp4netns
 /// "api_socket: bind", Go "listen unix PATH: bind". A path longer than max_path is ENAMETOOLONG.
-UniqueFd listen(const std::string& path, int backlog, int extra_type_flags, const std::string& what);
+UniqueFd listen(const std::string& path, int backlog, int extra_type_flags,
+                const std::string& what);
 
 /// A blocking, O_CLOEXEC connection to `path`; connect is retried on EINTR.
 Result<UniqueFd> dial(const std::string& path);

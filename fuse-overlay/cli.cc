@@ -19,11 +19,15 @@ namespace ovl {
 namespace {
 
 // Names upstream's fuse_opt_proc returns 1 for, i.e. hands on to libfuse unchanged.
-constexpr std::array<std::string_view, 18> forwarded = {
-    "allow_root", "default_permissions", "allow_other", "suid",        "dev",
-    "nosuid",     "nodev",               "exec",        "noexec",      "atime",
-    "noatime",    "diratime",            "splice_write", "splice_read", "splice_move",
-    "kernel_cache", "max_write",         "ro"};
+constexpr std::array<std::string_view, 18> forwarded = {"allow_root",   "default_permissions",
+                                                        "allow_other",  "suid",
+                                                        "dev",          "nosuid",
+                                                        "nodev",        "exec",
+                                                        "noexec",       "atime",
+                                                        "noatime",      "diratime",
+                                                        "splice_write", "splice_read",
+                                                        "splice_move",  "kernel_cache",
+                                                        "max_write",    "ro"};
 
 // libfuse's "%d" template is sscanf: leading blanks, a sign, digits, anything after ignored.
 bool scan_int(std::string_view v, long& out) {
@@ -203,9 +207,9 @@ struct Parser {
 } // namespace
 
 std::vector<std::string_view> option_keys() {
-    return {"lowerdir",      "upperdir",      "workdir",       "uidmapping",   "gidmapping",
-            "redirect_dir",  "context",       "plugins",       "timeout",      "threaded",
-            "fsync",         "fast_ino",      "writeback",     "noxattrs",     "xattr_permissions",
+    return {"lowerdir",      "upperdir",      "workdir",        "uidmapping",   "gidmapping",
+            "redirect_dir",  "context",       "plugins",        "timeout",      "threaded",
+            "fsync",         "fast_ino",      "writeback",      "noxattrs",     "xattr_permissions",
             "squash_to_uid", "squash_to_gid", "squash_to_root", "static_nlink", "volatile",
             "noacl",         "debug",         "metacopy"};
 }
@@ -223,8 +227,8 @@ std::vector<std::string> split_option_group(std::string_view g) {
             // libfuse: "\NNN" with N octal and the first digit 0-3 is one byte.
             if (i + 2 < g.size() && g[i] >= '0' && g[i] <= '3' && g[i + 1] >= '0' &&
                 g[i + 1] <= '7' && g[i + 2] >= '0' && g[i + 2] <= '7') {
-                cur.push_back(static_cast<char>((g[i] - '0') * 64 + (g[i + 1] - '0') * 8 +
-                                                (g[i + 2] - '0')));
+                cur.push_back(
+                    static_cast<char>((g[i] - '0') * 64 + (g[i + 1] - '0') * 8 + (g[i + 2] - '0')));
                 i += 2;
             } else {
                 cur.push_back(g[i]);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // copyup.cc — bringing lower objects into the upper layer: built in <workdir>/work, then renamed
 //
-// Theory of operation (docs/compat/fuse-overlayfs.md §2.6): every object is built completely under a fresh counter name
-// in `<workdir>/work` (same filesystem as upper), then published with one renameat2 into upper.
-// A crash before the rename leaves only a stray work entry, which the next mount deletes; the
-// lower object stays visible and intact. Parents are copied first, so the rename target's
-// directory exists. Unlike upstream, symlinks, fifos and devices also take the work-dir path and
-// keep their owner, mode and times (kernel overlayfs does the same).
+// Theory of operation (docs/compat/fuse-overlayfs.md §2.6): every object is built completely under
+// a fresh counter name in `<workdir>/work` (same filesystem as upper), then published with one
+// renameat2 into upper. A crash before the rename leaves only a stray work entry, which the next
+// mount deletes; the lower object stays visible and intact. Parents are copied first, so the rename
+// target's directory exists. Unlike upstream, symlinks, fifos and devices also take the work-dir
+// path and keep their owner, mode and times (kernel overlayfs does the same).
 #include "fuse-overlay/copyup.h"
 
 #include "common/log.h"
@@ -117,7 +117,9 @@ void note_not_copied(const std::string& rel, const char* name, int err) noexcept
 
 } // namespace
 
-uint64_t xattrs_not_copied() noexcept { return not_copied.load(std::memory_order_relaxed); }
+uint64_t xattrs_not_copied() noexcept {
+    return not_copied.load(std::memory_order_relaxed);
+}
 
 Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst,
                          bool dst_containers) {
@@ -199,7 +201,7 @@ Result<void> copy_mode(const Obj& obj, const struct stat& st, int fd) {
         return {};
     if (fd >= 0)
         return fchmod(fd, st.st_mode & 07777) < 0 ? Result<void>(common::last_errno())
-                                                   : Result<void>();
+                                                  : Result<void>();
     return obj.chmod(st.st_mode & 07777);
 }
 
@@ -293,7 +295,8 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
         return r;
     }
     if (Result<void> r = copy_xattrs(*spec.meta, spec.meta_path, wobj,
-                                           ov.layers[0].override_mode() == OverrideMode::containers); !r)
+                                     ov.layers[0].override_mode() == OverrideMode::containers);
+        !r)
         return r;
     if (!S_ISDIR(type) && !S_ISLNK(type) && !spec.origin.empty()) {
         // As upstream: the path (NUL-terminated) the object was copied from; ENOTSUP ignored.
@@ -337,8 +340,7 @@ Result<void> publish_copy(Overlay& ov, Node& node, const CopySpec& spec, bool re
         return r;
     }
     node.layer = 0;
-    if (ov.layers[0].override_mode() != OverrideMode::none && !node.is_dir() &&
-        !S_ISLNK(node.type))
+    if (ov.layers[0].override_mode() != OverrideMode::none && !node.is_dir() && !S_ISLNK(node.type))
         node.type = S_IFREG; // the backing object now; the xattr carries the shown type
     node.xattrs = Node::Xattrs::unknown;
     node.metacopy = Node::Metacopy::unknown;

@@ -10,15 +10,15 @@
 
 namespace ovl {
 
-/// Makes sure `node` and, first, all its parents exist in the upper layer (docs/compat/fuse-overlayfs.md §2.6).
-/// No-op when already there. Each object is built in `<workdir>/work` (data via copy_file_range,
-/// falling back to read/write, sparse-aware; then xattrs, owner, mode, times, and the
-/// `user.fuseoverlayfs.origin` / `trusted.overlay.origin` xattr), then renamed into upper, so an
-/// interrupted copy-up leaves the lower object visible and nothing half-written in upper.
-/// Afterwards `node.layer` is the upper layer's index and, for a directory, `node.dir_layers`
-/// starts with it. EROFS without an upper layer. Caller holds `ov.mu` when threaded.
-/// With `-o metacopy=on`, a regular file is copied with data as well; use copy_up_meta for the
-/// metadata-only variant.
+/// Makes sure `node` and, first, all its parents exist in the upper layer
+/// (docs/compat/fuse-overlayfs.md §2.6). No-op when already there. Each object is built in
+/// `<workdir>/work` (data via copy_file_range, falling back to read/write, sparse-aware; then
+/// xattrs, owner, mode, times, and the `user.fuseoverlayfs.origin` / `trusted.overlay.origin`
+/// xattr), then renamed into upper, so an interrupted copy-up leaves the lower object visible and
+/// nothing half-written in upper. Afterwards `node.layer` is the upper layer's index and, for a
+/// directory, `node.dir_layers` starts with it. EROFS without an upper layer. Caller holds `ov.mu`
+/// when threaded. With `-o metacopy=on`, a regular file is copied with data as well; use
+/// copy_up_meta for the metadata-only variant.
 Result<void> copy_up(Overlay& ov, Node& node);
 
 /// Like copy_up, but for a regular file under `-o metacopy=on` only metadata is copied (the

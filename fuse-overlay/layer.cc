@@ -21,11 +21,12 @@ constexpr unsigned long long resolve_flags =
 // openat2 refuses flag bits outside this set (the kernel may pass __FMODE_EXEC and the like in a
 // FUSE open's flags).
 constexpr int valid_open_flags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
-                                 O_NONBLOCK | O_SYNC | O_DSYNC | O_ASYNC | O_DIRECT |
-                                 O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
-                                 O_CLOEXEC | O_PATH;
+                                 O_NONBLOCK | O_SYNC | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE |
+                                 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH;
 
-bool bad_name(std::string_view n) noexcept { return n.empty() || n == "." || n == ".."; }
+bool bad_name(std::string_view n) noexcept {
+    return n.empty() || n == "." || n == "..";
+}
 
 Result<void> ok_or_errno(int r) noexcept {
     if (r < 0)
@@ -48,8 +49,8 @@ Result<common::UniqueFd> open_beneath(int dirfd, std::string_view rel, int flags
         path[1] = '\0';
     }
     open_how how{};
-    how.flags = static_cast<unsigned long long>((flags & valid_open_flags) | O_CLOEXEC |
-                                                O_NOFOLLOW);
+    how.flags =
+        static_cast<unsigned long long>((flags & valid_open_flags) | O_CLOEXEC | O_NOFOLLOW);
     how.resolve = resolve_flags;
     for (int attempt = 0;; ++attempt) {
         long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
@@ -148,7 +149,9 @@ Result<void> Obj::chown(uid_t uid, gid_t gid) const noexcept {
     return ok_or_errno(fchownat(fd_.get(), "", uid, gid, AT_EMPTY_PATH));
 }
 
-Result<void> Obj::chmod(mode_t mode) const noexcept { return ok_or_errno(::chmod(proc(), mode)); }
+Result<void> Obj::chmod(mode_t mode) const noexcept {
+    return ok_or_errno(::chmod(proc(), mode));
+}
 
 Result<void> Obj::utimes(const struct timespec ts[2]) const noexcept {
     return ok_or_errno(utimensat(fd_.get(), "", ts, AT_EMPTY_PATH));
@@ -235,8 +238,7 @@ Result<Parent> Layer::parent(const std::string& rel) const noexcept {
         p.fd = *b;
         p.name = rest;
     } else {
-        Result<common::UniqueFd> d =
-            open_beneath(*b, rest.substr(0, slash), O_PATH | O_DIRECTORY);
+        Result<common::UniqueFd> d = open_beneath(*b, rest.substr(0, slash), O_PATH | O_DIRECTORY);
         if (!d)
             return d.error();
         p.owned = std::move(*d);
@@ -321,17 +323,21 @@ DirStream::~DirStream() {
         closedir(dir_);
 }
 
-struct dirent* DirStream::next() noexcept { return readdir(dir_); }
+struct dirent* DirStream::next() noexcept {
+    return readdir(dir_);
+}
 
-int DirStream::fd() const noexcept { return dirfd(dir_); }
+int DirStream::fd() const noexcept {
+    return dirfd(dir_);
+}
 
 Result<common::UniqueFd> Layer::create(const std::string& rel, int flags,
                                        mode_t mode) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    int fd = openat(p->fd, p->name.c_str(), flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    mode);
+    int fd =
+        openat(p->fd, p->name.c_str(), flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return common::last_errno();
     return common::UniqueFd(fd);

@@ -19,7 +19,8 @@ namespace ovl {
 using common::Errno;
 using common::Result;
 
-/// Which stat-override xattr a layer carries on its root (docs/compat/fuse-overlayfs.md §2.5), if any.
+/// Which stat-override xattr a layer carries on its root (docs/compat/fuse-overlayfs.md §2.5), if
+/// any.
 enum class OverrideMode { none, privileged, containers, user };
 
 /// The xattr name for `m` ("user.containers.override_stat", …); empty for none.
@@ -111,8 +112,7 @@ public:
     /// lstat of `rel`.
     Result<struct stat> stat(const std::string& rel) const noexcept;
     Result<std::string> readlink(const std::string& rel) const;
-    Result<size_t> getxattr(const std::string& rel, const char* name, void* buf,
-                            size_t size) const;
+    Result<size_t> getxattr(const std::string& rel, const char* name, void* buf, size_t size) const;
     Result<std::string> getxattr(const std::string& rel, const char* name) const;
     Result<void> setxattr(const std::string& rel, const char* name, std::string_view value) const;
     Result<size_t> listxattr(const std::string& rel, char* buf, size_t size) const;

@@ -15,16 +15,16 @@ namespace ovl {
 /// A merged-tree entry. Owned by the InodeTable; `parent` outlives its children (a node is only
 /// freed once it has no children left in the table).
 struct Node {
-    fuse_ino_t id = 0;     ///< FUSE node id (a counter value, never a pointer)
+    fuse_ino_t id = 0; ///< FUSE node id (a counter value, never a pointer)
     Node* parent = nullptr;
-    std::string name;      ///< "" for the root
-    std::string path;      ///< relative to every layer root; "" for the root
-    unsigned layer = 0;    ///< index of the topmost layer holding the name
-    mode_t type = 0;       ///< S_IFMT bits of the topmost object
-    ino_t ino = 0;         ///< st_ino shown to users (origin chain, §2.8)
+    std::string name;   ///< "" for the root
+    std::string path;   ///< relative to every layer root; "" for the root
+    unsigned layer = 0; ///< index of the topmost layer holding the name
+    mode_t type = 0;    ///< S_IFMT bits of the topmost object
+    ino_t ino = 0;      ///< st_ino shown to users (origin chain, §2.8)
     /// Directories: the layers merged into this one, top first, cut after an opaque one.
     std::vector<unsigned> dir_layers;
-    uint64_t nlookup = 0;  ///< references the kernel holds
+    uint64_t nlookup = 0; ///< references the kernel holds
     /// Children resolved so far; complete (every visible name) when `loaded`.
     std::map<std::string, fuse_ino_t, std::less<>> children;
     bool loaded = false;

@@ -177,8 +177,9 @@ Result<struct stat> node_stat(Overlay& ov, Node& node) {
                 return Errno{EINVAL};
             st.st_uid = o->uid;
             st.st_gid = o->gid;
-            mode_t type = o->type != 0 ? o->type : (o->mode & S_IFMT) != 0 ? o->mode & S_IFMT
-                                                                           : st.st_mode & S_IFMT;
+            mode_t type = o->type != 0              ? o->type
+                          : (o->mode & S_IFMT) != 0 ? o->mode & S_IFMT
+                                                    : st.st_mode & S_IFMT;
             st.st_mode = type | (o->mode & 07777);
             if (o->type == S_IFCHR || o->type == S_IFBLK)
                 st.st_rdev = o->rdev;

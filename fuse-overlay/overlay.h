@@ -67,6 +67,8 @@ Result<struct stat> node_stat(Overlay& ov, Node& node);
 struct stat shown_stat(Overlay& ov, Node& node, struct stat st);
 
 /// The layer a node's data lives in.
-inline const Layer& node_layer(const Overlay& ov, const Node& n) { return ov.layers[n.layer]; }
+inline const Layer& node_layer(const Overlay& ov, const Node& n) {
+    return ov.layers[n.layer];
+}
 
 } // namespace ovl

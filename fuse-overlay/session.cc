@@ -8,10 +8,10 @@
 #include "fuse-overlay/ops/trace.h"
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fuse_lowlevel.h>
-#include <cstdint>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -113,7 +113,8 @@ std::unique_ptr<Overlay> open_overlay(OverlayOptions opts) {
     for (const std::string& l : opts.lowerdirs) {
         std::string p = real_path(l);
         if (p.empty()) {
-            std::string pre = "cannot resolve path " + l + "\ncannot load store (null) at " + l + "\n";
+            std::string pre =
+                "cannot resolve path " + l + "\ncannot load store (null) at " + l + "\n";
             throw CliError("cannot read lower dirs: " + std::string(std::strerror(ENOENT)), pre);
         }
         layers.emplace_back(p, static_cast<unsigned>(layers.size()), false);

@@ -6,8 +6,8 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <sys/stat.h>
 #include <linux/limits.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 namespace ovl {

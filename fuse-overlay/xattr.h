@@ -32,9 +32,9 @@ std::string stored_xattr_name(std::string_view name, bool containers);
 struct StatOverride {
     uid_t uid;
     gid_t gid;
-    mode_t mode;  ///< permission bits (and type bits when the value carried them)
-    mode_t type;  ///< S_IFMT from the 4th field, or 0 to keep the backing file's type
-    dev_t rdev;   ///< for block-M-m / char-M-m
+    mode_t mode; ///< permission bits (and type bits when the value carried them)
+    mode_t type; ///< S_IFMT from the 4th field, or 0 to keep the backing file's type
+    dev_t rdev;  ///< for block-M-m / char-M-m
 };
 
 /// Parses an override_stat value; nullopt for anything malformed (upstream: EINVAL).

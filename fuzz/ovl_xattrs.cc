@@ -30,12 +30,23 @@ struct Obj {
     const char* layer;
     const char* path;
 };
-constexpr std::array<Obj, 8> objs = {{{"upper", ""}, {"upper", "d"}, {"upper", "f"}, {"upper", "d/y"},
-                                      {"lower1", "d"}, {"lower1", "f"}, {"lower1", "g"}, {"lower2", "d"}}};
-constexpr std::array<const char*, 9> names = {
-    "user.overlay.opaque",          "user.fuseoverlayfs.opaque", "user.overlay.redirect",
-    "user.overlay.metacopy",        "user.fuseoverlayfs.origin", "user.containers.override_stat",
-    "user.fuseoverlayfs.override_stat", "user.overlay.origin",   "user.overlay.whiteout"};
+constexpr std::array<Obj, 8> objs = {{{"upper", ""},
+                                      {"upper", "d"},
+                                      {"upper", "f"},
+                                      {"upper", "d/y"},
+                                      {"lower1", "d"},
+                                      {"lower1", "f"},
+                                      {"lower1", "g"},
+                                      {"lower2", "d"}}};
+constexpr std::array<const char*, 9> names = {"user.overlay.opaque",
+                                              "user.fuseoverlayfs.opaque",
+                                              "user.overlay.redirect",
+                                              "user.overlay.metacopy",
+                                              "user.fuseoverlayfs.origin",
+                                              "user.containers.override_stat",
+                                              "user.fuseoverlayfs.override_stat",
+                                              "user.overlay.origin",
+                                              "user.overlay.whiteout"};
 
 std::string obj_path(const Obj& o) {
     std::string p = root + "/" + o.layer;
@@ -44,7 +55,9 @@ std::string obj_path(const Obj& o) {
     return p;
 }
 
-void make_file(const std::string& p, const char* text) { std::ofstream(p) << text; }
+void make_file(const std::string& p, const char* text) {
+    std::ofstream(p) << text;
+}
 
 void cleanup() {
     std::error_code ec;
@@ -118,8 +131,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         layers.emplace_back(root + "/upper", 0, true);
         layers.emplace_back(root + "/lower1", 1, false);
         layers.emplace_back(root + "/lower2", 2, false);
-        static constexpr ovl::OverrideMode modes[4] = {ovl::OverrideMode::none, ovl::OverrideMode::containers,
-                                                       ovl::OverrideMode::user, ovl::OverrideMode::none};
+        static constexpr ovl::OverrideMode modes[4] = {
+            ovl::OverrideMode::none, ovl::OverrideMode::containers, ovl::OverrideMode::user,
+            ovl::OverrideMode::none};
         layers[0].set_override_mode(modes[data[0] & 3]);
         layers[1].set_override_mode(modes[(data[0] >> 2) & 3]);
         ovl::Overlay ov(opts, std::move(layers), true);

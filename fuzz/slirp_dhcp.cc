@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // The second and later messages may come from the leased address, as a renewal does.
         uint32_t src = n > 0 && (data[0] & 0x80) ? cfg.dhcp_start : 0;
         uint32_t dst = n > 0 && (data[0] & 0x80) ? cfg.gw : 0xffffffff;
-        slirp::ether::input(*h.st, ipv4_frame(src, dst, IPPROTO_UDP, udp_seg(src, dst, 68, 67, payload)));
+        slirp::ether::input(*h.st,
+                            ipv4_frame(src, dst, IPPROTO_UDP, udp_seg(src, dst, 68, 67, payload)));
         h.sink.frames.clear();
     }
     return 0;

@@ -10,10 +10,10 @@
 // then records of [op][len][len bytes]. Besides raw frames, ops build well-formed TCP segments
 // with sequence numbers tracked from what the stack sent, so that multi-segment exchanges reach
 // ESTABLISHED and the data, window and close paths.
+#include "common/error.h"
 #include "fuzz/isolate.h"
 #include "fuzz/slirp_guest.h"
 #include "slirpnet/api.h"
-#include "common/error.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -43,8 +43,8 @@ enum Op : uint8_t {
 constexpr size_t n_conns = 4;
 
 struct Conn {
-    uint32_t seq = 0; ///< guest's next sequence number
-    uint32_t rcv = 0; ///< next sequence number expected from the stack
+    uint32_t seq = 0;  ///< guest's next sequence number
+    uint32_t rcv = 0;  ///< next sequence number expected from the stack
     uint16_t peer = 0; ///< the stack's port in its last segment (a forward's SYN comes from one)
     uint32_t peer_addr = 0;
 };
@@ -131,7 +131,8 @@ struct Run {
         put(b, t);
         b.insert(b.end(), opts.begin(), opts.end());
         b.insert(b.end(), payload.begin(), payload.end());
-        Be16 cs = Be16::from_host(csum::finish(b, csum::pseudo4(cfg().guest, dst, IPPROTO_TCP, b.size())));
+        Be16 cs = Be16::from_host(
+            csum::finish(b, csum::pseudo4(cfg().guest, dst, IPPROTO_TCP, b.size())));
         std::memcpy(b.data() + 16, &cs, 2);
         Bytes f = ipv4_frame(cfg().guest, dst, IPPROTO_TCP, b);
         if (h.sink.vnet && (sel & 0x80)) { // as a vnet tap hands it over: checksum left partial
@@ -147,7 +148,8 @@ struct Run {
             frame(f);
         }
         if ((sel & 0x0c) == 0 && seq == c.seq)
-            c.seq += static_cast<uint32_t>(payload.size()) + ((flags & (tcp_syn | tcp_fin)) ? 1u : 0u);
+            c.seq +=
+                static_cast<uint32_t>(payload.size()) + ((flags & (tcp_syn | tcp_fin)) ? 1u : 0u);
     }
 
     /// [sel][sport:2][dport:2] payload
@@ -155,14 +157,27 @@ struct Run {
         if (d.size() < 5)
             return;
         uint8_t sel = static_cast<uint8_t>(d[0]);
-        uint16_t sport = static_cast<uint16_t>((static_cast<uint8_t>(d[1]) << 8) | static_cast<uint8_t>(d[2]));
-        uint16_t dport = static_cast<uint16_t>((static_cast<uint8_t>(d[3]) << 8) | static_cast<uint8_t>(d[4]));
+        uint16_t sport =
+            static_cast<uint16_t>((static_cast<uint8_t>(d[1]) << 8) | static_cast<uint8_t>(d[2]));
+        uint16_t dport =
+            static_cast<uint16_t>((static_cast<uint8_t>(d[3]) << 8) | static_cast<uint8_t>(d[4]));
         uint32_t src = cfg().guest, dst = cfg().gw;
         switch (sel & 3) {
-        case 0: dport = host->udp_port; break;        // the fake host
-        case 1: dst = cfg().dns; dport = 53; break;   // DNS
-        case 2: src = 0; dst = 0xffffffff; sport = 68; dport = 67; break; // DHCP
-        default: break;                               // as given, to the gateway
+        case 0:
+            dport = host->udp_port;
+            break; // the fake host
+        case 1:
+            dst = cfg().dns;
+            dport = 53;
+            break; // DNS
+        case 2:
+            src = 0;
+            dst = 0xffffffff;
+            sport = 68;
+            dport = 67;
+            break; // DHCP
+        default:
+            break; // as given, to the gateway
         }
         Bytes payload(d.begin() + 5, d.end());
         frame(ipv4_frame(src, dst, IPPROTO_UDP, udp_seg(src, dst, sport, dport, payload)));
@@ -172,7 +187,8 @@ struct Run {
     void icmp(std::span<const std::byte> d) {
         if (d.size() < 2)
             return;
-        uint16_t id = static_cast<uint16_t>((static_cast<uint8_t>(d[0]) << 8) | static_cast<uint8_t>(d[1]));
+        uint16_t id =
+            static_cast<uint16_t>((static_cast<uint8_t>(d[0]) << 8) | static_cast<uint8_t>(d[1]));
         Bytes payload(d.begin() + 2, d.end());
         frame(ipv4_frame(cfg().guest, cfg().gw, IPPROTO_ICMP, icmp_echo(id, 1, payload)));
     }
@@ -221,8 +237,10 @@ struct Run {
                 action == 0 ? "tcp" : "udp", hport, 40000 + idx);
             (void)api_handle(*h.st, req);
         } else if (action == 4) {
-            (void)api_handle(*h.st, common::strprintf("{\"execute\":\"remove_hostfwd\",\"arguments\":"
-                                                     "{\"id\":%u}}", idx + 1));
+            (void)api_handle(*h.st,
+                             common::strprintf("{\"execute\":\"remove_hostfwd\",\"arguments\":"
+                                               "{\"id\":%u}}",
+                                               idx + 1));
         } else {
             sockaddr_in a{};
             a.sin_family = AF_INET;
@@ -275,18 +293,44 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto d = in.subspan(pos, len);
         pos += len;
         switch (op) {
-        case op_frame: r.frame(d); break;
-        case op_vnet: r.vnet_frame(d); break;
-        case op_poll: r.h.poll(); break;
-        case op_tick: r.h.tick(d.empty() ? 100 : uint64_t{static_cast<uint8_t>(d[0])} * 1000); break;
-        case op_tcp: r.tcp(d); break;
-        case op_udp: r.udp(d); break;
-        case op_icmp: r.icmp(d); break;
-        case op_host_write: r.host_write(d); r.h.poll(); break;
-        case op_host_close: r.host_close(d); r.h.poll(); break;
-        case op_host_udp: r.host_udp(d); r.h.poll(); break;
-        case op_fwd: r.fwd(d); break;
-        default: break;
+        case op_frame:
+            r.frame(d);
+            break;
+        case op_vnet:
+            r.vnet_frame(d);
+            break;
+        case op_poll:
+            r.h.poll();
+            break;
+        case op_tick:
+            r.h.tick(d.empty() ? 100 : uint64_t{static_cast<uint8_t>(d[0])} * 1000);
+            break;
+        case op_tcp:
+            r.tcp(d);
+            break;
+        case op_udp:
+            r.udp(d);
+            break;
+        case op_icmp:
+            r.icmp(d);
+            break;
+        case op_host_write:
+            r.host_write(d);
+            r.h.poll();
+            break;
+        case op_host_close:
+            r.host_close(d);
+            r.h.poll();
+            break;
+        case op_host_udp:
+            r.host_udp(d);
+            r.h.poll();
+            break;
+        case op_fwd:
+            r.fwd(d);
+            break;
+        default:
+            break;
         }
         r.observe();
     }

@@ -50,8 +50,8 @@ inline void check_frame(std::span<const std::byte> f, bool partial) {
     auto l4 = rest.subspan(ihl, total - ihl);
     if (proto == IPPROTO_TCP || (proto == IPPROTO_UDP && l4.size() >= 8 &&
                                  (l4[6] != std::byte{0} || l4[7] != std::byte{0}))) {
-        check(slirp::csum::finish(l4, slirp::csum::pseudo4(ntohl(src), ntohl(dst), proto,
-                                                           l4.size())) == 0,
+        check(slirp::csum::finish(
+                  l4, slirp::csum::pseudo4(ntohl(src), ntohl(dst), proto, l4.size())) == 0,
               "bad TCP/UDP checksum to the guest");
     } else if (proto == IPPROTO_ICMP) {
         check(slirp::csum::finish(l4) == 0, "bad ICMP checksum to the guest");
@@ -115,8 +115,8 @@ struct FakeHost {
         for (;;) {
             sockaddr_in from{};
             socklen_t l = sizeof from;
-            if (recvfrom(udp.get(), buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from),
-                         &l) < 0)
+            if (recvfrom(udp.get(), buf, sizeof buf, MSG_DONTWAIT,
+                         reinterpret_cast<sockaddr*>(&from), &l) < 0)
                 break;
             udp_peer = from;
             udp_peer_known = true;

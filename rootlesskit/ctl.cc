@@ -5,12 +5,12 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "common/unix_sock.h"
 #include "rootlesskit/checks.h"
 #include "rootlesskit/cli.h"
 #include "rootlesskit/options.h"
 #include "rootlesskit/port/spec.h"
 #include "rootlesskit/process.h"
-#include "common/unix_sock.h"
 #include "rootlesskit/unix_io.h"
 
 #include <cerrno>
@@ -277,7 +277,8 @@ std::string format_info(const nlohmann::ordered_json& j) {
         std::string s = "[";
         for (size_t i = 0; i < a.size(); ++i) {
             if (i)
-                s += ' '; // not `(i ? " " : "") + …`: g++ 12 -O3 warns -Wrestrict on it (GCC PR105651)
+                s += ' '; // not `(i ? " " : "") + …`: g++ 12 -O3 warns -Wrestrict on it (GCC
+                          // PR105651)
             s += a[i].get<std::string>();
         }
         return s + "]";

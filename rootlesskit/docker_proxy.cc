@@ -35,13 +35,12 @@ namespace {
 
 constexpr const char* real_proxy = "docker-proxy";
 
-const char* const usage_text =
-    "Usage of rootlesskit-docker-proxy:\n"
-    "  -container-ip string\n    \tcontainer ip\n"
-    "  -container-port int\n    \tcontainer port (default -1)\n"
-    "  -host-ip string\n    \thost ip\n"
-    "  -host-port int\n    \thost port (default -1)\n"
-    "  -proto string\n    \tproxy protocol (default \"tcp\")\n";
+const char* const usage_text = "Usage of rootlesskit-docker-proxy:\n"
+                               "  -container-ip string\n    \tcontainer ip\n"
+                               "  -container-port int\n    \tcontainer port (default -1)\n"
+                               "  -host-ip string\n    \thost ip\n"
+                               "  -host-port int\n    \thost port (default -1)\n"
+                               "  -proto string\n    \tproxy protocol (default \"tcp\")\n";
 
 bool is_ipv6(const std::string& ip) {
     unsigned char b[16];
@@ -75,10 +74,17 @@ void report_error(const std::string& msg) {
 }
 
 std::vector<std::string> real_argv(const Args& a, const std::string& host_ip) {
-    return {real_proxy,     "-container-ip",   a.container_ip,
-            "-container-port", std::to_string(a.container_port),
-            "-host-ip",     host_ip,           "-host-port",
-            std::to_string(a.host_port), "-proto", a.proto};
+    return {real_proxy,
+            "-container-ip",
+            a.container_ip,
+            "-container-port",
+            std::to_string(a.container_port),
+            "-host-ip",
+            host_ip,
+            "-host-port",
+            std::to_string(a.host_port),
+            "-proto",
+            a.proto};
 }
 
 [[noreturn]] void exec_real(const std::vector<std::string>& argv) {
@@ -105,9 +111,8 @@ int run(const Args& a) {
                                  e.what());
     }
     nlohmann::json info = nlohmann::json::parse(info_r.body, nullptr, false);
-    const nlohmann::json* pd = info.is_object() && info.contains("portDriver")
-                                   ? &info["portDriver"]
-                                   : nullptr;
+    const nlohmann::json* pd =
+        info.is_object() && info.contains("portDriver") ? &info["portDriver"] : nullptr;
     std::string driver = pd && (*pd).contains("driver") ? (*pd)["driver"].get<std::string>() : "";
     if (!pd || driver.empty() || driver == "none" || driver == "implicit")
         exec_real(real_argv(a, a.host_ip)); // nothing to register: the real proxy does it all
@@ -219,7 +224,7 @@ Args parse_args(const std::vector<std::string>& argv) {
         std::string s = argv[i];
         if (s.size() < 2 || s[0] != '-')
             break;
-        if (s == "--") 
+        if (s == "--")
             break;
         std::string name = s.substr(s[1] == '-' ? 2 : 1);
         std::string value;

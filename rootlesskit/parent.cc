@@ -30,8 +30,8 @@
 #include "rootlesskit/userns_hint.h"
 
 #include <cerrno>
-#include <cstdint>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -292,7 +292,7 @@ void start_ports(const Options& o, const NetPlan& plan, ParentGuard& g,
                  const std::string& detached) {
     if (o.port_driver == "slirp4netns")
         g.ports = std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip);
-    else if (o.port_driver == "builtin") { // before any thread: it forks its helper
+    else if (o.port_driver == "builtin") {    // before any thread: it forks its helper
         (void)common::raise_nofile(SIZE_MAX); // as Go does at start; the child keeps its own limit
         g.ports =
             std::make_shared<port::BuiltinPortDriver>(g.child, detached, o.source_ip_transparent);

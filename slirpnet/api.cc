@@ -6,7 +6,8 @@
 // the connection down. Unlike slirp4netns (one blocking read that freezes the network), clients
 // are non-blocking: a request is answered as soon as the bytes read parse as JSON, at EOF, or
 // after api_timeout_ms, so an idle client never stalls traffic. Requests of 4096 bytes or more
-// get "too large message". Replies are byte-exact (docs/compat/slirp4netns.md §4.2), including the unwrapped
+// get "too large message". Replies are byte-exact (docs/compat/slirp4netns.md §4.2), including the
+// unwrapped
 // {"entries":[…]} list and the port quirks of §4.3 ((int) of a double, then truncated to 16 bits).
 // A missing proto is an error reply here (slirp4netns crashes). Each connection and request is
 // logged on stderr with slirp4netns' lines ("apifd event", "api_handler: got request: …").
@@ -153,15 +154,14 @@ std::string list_hostfwd(const Stack& st) {
         if (!first)
             s += ',';
         first = false;
-        s += common::strprintf("{\"id\":%d,\"proto\":\"%s\",\"host_addr\":\"%s\",\"host_port\":%d,"
-                               "\"guest_addr\":\"%s\",\"guest_port\":%d}",
-                               f.id, f.udp ? "udp" : "tcp", ip_str(f.host_addr).c_str(),
-                               f.host_port,
-                               ip_str(!f.guest_addr.is4() && f.guest_addr.is_unspecified6()
-                                          ? guest_addr6(st)
-                                          : f.guest_addr)
-                                   .c_str(),
-                               f.guest_port);
+        s += common::strprintf(
+            "{\"id\":%d,\"proto\":\"%s\",\"host_addr\":\"%s\",\"host_port\":%d,"
+            "\"guest_addr\":\"%s\",\"guest_port\":%d}",
+            f.id, f.udp ? "udp" : "tcp", ip_str(f.host_addr).c_str(), f.host_port,
+            ip_str(!f.guest_addr.is4() && f.guest_addr.is_unspecified6() ? guest_addr6(st)
+                                                                         : f.guest_addr)
+                .c_str(),
+            f.guest_port);
     }
     return s + "]}";
 }
@@ -220,7 +220,9 @@ Api::Api(Stack& st, std::string path) : st_(st), path_(std::move(path)) {
 
 Api::~Api() = default;
 
-void Api::unlink_path() noexcept { (void)::unlink(path_.c_str()); }
+void Api::unlink_path() noexcept {
+    (void)::unlink(path_.c_str());
+}
 
 void Api::on_listen() noexcept {
     for (int batch = 0; batch < 64; ++batch) {

@@ -24,22 +24,22 @@ enum class NetnsType { pid, path, tapfd };
 
 struct Options {
     Action action = Action::run;
-    bool configure = false;          // -c
-    int exit_fd = -1;                // -e
-    int ready_fd = -1;               // -r
-    unsigned mtu = 1500;             // -m
-    std::string api_socket;          // -a
-    uint32_t cidr_net = 0x0a000200;  // --cidr network, host order
+    bool configure = false;         // -c
+    int exit_fd = -1;               // -e
+    int ready_fd = -1;              // -r
+    unsigned mtu = 1500;            // -m
+    std::string api_socket;         // -a
+    uint32_t cidr_net = 0x0a000200; // --cidr network, host order
     unsigned cidr_prefix = 24;
     bool disable_host_loopback = false;
     NetnsType netns_type = NetnsType::pid;
     std::string userns_path;
-    std::string outbound_addr; // as given; resolved (address or interface) at start-up
+    std::string outbound_addr;  // as given; resolved (address or interface) at start-up
     std::string outbound_addr6; // same, IPv6
     bool enable_ipv6 = false;
     bool disable_dns = false;
-    bool enable_sandbox = false;     // --enable-sandbox (--create-sandbox)
-    bool enable_seccomp = false;     // --enable-seccomp
+    bool enable_sandbox = false; // --enable-sandbox (--create-sandbox)
+    bool enable_seccomp = false; // --enable-seccomp
     std::optional<common::Mac> macaddress;
     pid_t target_pid = 0;   // NetnsType::pid
     std::string netns_path; // NetnsType::path
@@ -59,7 +59,8 @@ CliEnv default_cli_env();
 
 /// Parses argv with getopt_long ("ce:r:m:a:6hv", GNU permutation) into Options.
 /// Throws common::UsageError with slirp4netns' wording; show_usage() says whether upstream
-/// prints the usage text after it. Options slirpnet does not implement throw a UsageError naming them.
+/// prints the usage text after it. Options slirpnet does not implement throw a UsageError naming
+/// them.
 Options parse_cli(int argc, char** argv, const CliEnv& env);
 /// The same with the real environment, for main(): on an error it first prints the WARNING lines
 /// gathered so far on stdout, as slirp4netns has by then.

@@ -17,10 +17,10 @@
 #include "slirpnet/tap.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/epoll.h>
-#include <csignal>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // run.cc — start-up: tap fd from the target namespace, banner, API socket, ready-fd, loop
 //
-// Order follows slirp4netns (docs/compat/slirp4netns.md §2): a forked child joins the user namespace (failure
-// ignored) and the network namespace, opens or attaches the tap, configures it with -c, sends
-// the fd back and exits; the parent stays in the host namespaces, so every socket it opens is a
-// host socket. Then the banner, (with --enable-sandbox and euid != 0) joining the target user
-// namespace, the API socket, the sandbox, seccomp, and only then "1" on the ready fd.
+// Order follows slirp4netns (docs/compat/slirp4netns.md §2): a forked child joins the user
+// namespace (failure ignored) and the network namespace, opens or attaches the tap, configures it
+// with -c, sends the fd back and exits; the parent stays in the host namespaces, so every socket it
+// opens is a host socket. Then the banner, (with --enable-sandbox and euid != 0) joining the target
+// user namespace, the API socket, the sandbox, seccomp, and only then "1" on the ready fd.
 
 #include "slirpnet/run.h"
 
@@ -187,7 +187,8 @@ void write_ready(int fd) {
 } // namespace
 
 int run(const Options& o, const char* argv0) {
-    // Line-buffered: slirp4netns' fully buffered stdout loses or duplicates lines (docs/compat/slirp4netns.md §1.5).
+    // Line-buffered: slirp4netns' fully buffered stdout loses or duplicates lines
+    // (docs/compat/slirp4netns.md §1.5).
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     for (const std::string& w : o.warnings)
         std::printf("%s\n", w.c_str());
@@ -197,8 +198,9 @@ int run(const Options& o, const char* argv0) {
     }
     if (o.action == Action::version) {
         const scmp_version* v = seccomp_version();
-        std::fputs(version_text(common::strprintf("%u.%u.%u", v->major, v->minor, v->micro)).c_str(),
-                   stdout);
+        std::fputs(
+            version_text(common::strprintf("%u.%u.%u", v->major, v->minor, v->micro)).c_str(),
+            stdout);
         return 0;
     }
     // every table stays below the fd limit, raised to the hard one first (Limits, stack.h)

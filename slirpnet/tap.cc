@@ -63,7 +63,9 @@ bool enable_offload(int fd) noexcept {
     return ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) == 0;
 }
 
-void disable_offload(int fd) noexcept { (void)ioctl(fd, TUNSETOFFLOAD, 0); }
+void disable_offload(int fd) noexcept {
+    (void)ioctl(fd, TUNSETOFFLOAD, 0);
+}
 
 namespace {
 

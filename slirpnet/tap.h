@@ -25,8 +25,8 @@ bool enable_offload(int fd) noexcept;
 /// Turns the offloads off again (a persistent tap may be attached next by a plain reader).
 void disable_offload(int fd) noexcept;
 
-/// slirp4netns -c: lo up, tap up, MTU, MAC, +100/prefix, default route via +2 (docs/compat/slirp4netns.md §3.2).
-/// Runs in the target netns. Throws SysError.
+/// slirp4netns -c: lo up, tap up, MTU, MAC, +100/prefix, default route via +2
+/// (docs/compat/slirp4netns.md §3.2). Runs in the target netns. Throws SysError.
 void configure(const std::string& name, const Options& o, const Config& c);
 
 /// Writes frames to the tap fd (non-blocking; a full queue drops the frame, as a NIC would).

@@ -149,10 +149,9 @@ Result<fuse_entry_param> do_mknod(Overlay& ov, fuse_ino_t parent, std::string_vi
 Result<fuse_entry_param> do_symlink(Overlay& ov, std::string_view target, fuse_ino_t parent,
                                     std::string_view name, const Caller& c) {
     std::string t(target);
-    return make_entry(ov, parent, name, c, S_IFLNK | 0777, 0,
-                      [&](const Layer& up, const std::string& path) {
-                          return up.symlink(t, path);
-                      });
+    return make_entry(
+        ov, parent, name, c, S_IFLNK | 0777, 0,
+        [&](const Layer& up, const std::string& path) { return up.symlink(t, path); });
 }
 
 Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newparent,

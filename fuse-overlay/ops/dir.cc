@@ -13,8 +13,8 @@ DirHandle* handle_of(const fuse_file_info* fi) noexcept {
 }
 
 // Fills `buf` from entry `off` on; plus=true also looks each entry up (readdirplus).
-size_t fill(Overlay& ov, fuse_req_t req, fuse_ino_t dir, const DirHandle& h, char* buf,
-            size_t size, off_t off, bool plus) {
+size_t fill(Overlay& ov, fuse_req_t req, fuse_ino_t dir, const DirHandle& h, char* buf, size_t size,
+            off_t off, bool plus) {
     size_t used = 0;
     for (size_t i = static_cast<size_t>(off); i < h.entries.size(); ++i) {
         const DirEntry& d = h.entries[i];
@@ -88,8 +88,8 @@ Result<void> do_fill_dir(Overlay& ov, fuse_ino_t ino, DirHandle& h) {
             continue;
         // A regular file of a stat-override layer may stand for a device, fifo or socket (its
         // xattr says): DT_UNKNOWN, so a reader asks stat rather than trust "regular file".
-        bool maybe_other = S_ISREG(c->type) &&
-                           ov.layers[c->layer].override_mode() != OverrideMode::none;
+        bool maybe_other =
+            S_ISREG(c->type) && ov.layers[c->layer].override_mode() != OverrideMode::none;
         h.entries.push_back(DirEntry{name, c->ino, maybe_other ? mode_t{0} : c->type});
     }
     h.filled = true;
@@ -109,7 +109,8 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
     });
 }
 
-void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) noexcept {
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                fuse_file_info* fi) noexcept {
     readdir_common(req, ino, size, off, fi, false);
 }
 

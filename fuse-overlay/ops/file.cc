@@ -83,20 +83,23 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) noexcept {
     // No lock: only the fd is touched, as upstream's read runs outside its mutex.
-    guard(req, [&](Overlay&) {
-        int fd = static_cast<int>(fi->fh);
-        if (splice_pays_off()) {
-            fuse_bufvec buf = fd_bufvec(fd, size, off);
-            return (void)fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
-        }
-        thread_local std::vector<char> mem;
-        if (mem.size() < size)
-            mem.resize(std::max(size, size_t{1} << 20)); // once per thread: max_write is 1 MiB
-        Result<size_t> n = do_read(fd, mem.data(), size, off);
-        if (!n)
-            return (void)fuse_reply_err(req, n.error().value);
-        fuse_reply_buf(req, mem.data(), *n);
-    }, false);
+    guard(
+        req,
+        [&](Overlay&) {
+            int fd = static_cast<int>(fi->fh);
+            if (splice_pays_off()) {
+                fuse_bufvec buf = fd_bufvec(fd, size, off);
+                return (void)fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+            }
+            thread_local std::vector<char> mem;
+            if (mem.size() < size)
+                mem.resize(std::max(size, size_t{1} << 20)); // once per thread: max_write is 1 MiB
+            Result<size_t> n = do_read(fd, mem.data(), size, off);
+            if (!n)
+                return (void)fuse_reply_err(req, n.error().value);
+            fuse_reply_buf(req, mem.data(), *n);
+        },
+        false);
 }
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) noexcept {

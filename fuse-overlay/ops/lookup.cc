@@ -52,7 +52,9 @@ Result<fuse_entry_param> do_lookup(Overlay& ov, fuse_ino_t parent, std::string_v
     return e;
 }
 
-void do_forget(Overlay& ov, fuse_ino_t ino, uint64_t n) noexcept { ov.table.forget(ino, n); }
+void do_forget(Overlay& ov, fuse_ino_t ino, uint64_t n) noexcept {
+    ov.table.forget(ino, n);
+}
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
     guard(req, [&](Overlay& ov) {

@@ -80,7 +80,8 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
         mode_t shown = S_ISREG(mode) || S_ISDIR(mode) ? mode & 07777 : mode;
         char v[48];
         int n = std::snprintf(v, sizeof v, "%u:%u:%o", uid, gid, shown);
-        return up.setxattr(path, override_xattr_name(m), std::string_view(v, static_cast<size_t>(n)));
+        return up.setxattr(path, override_xattr_name(m),
+                           std::string_view(v, static_cast<size_t>(n)));
     }
     // In a set-gid directory the filesystem already gave the object the directory's group.
     std::string parent = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));

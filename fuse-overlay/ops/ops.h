@@ -62,7 +62,8 @@ Result<std::unique_ptr<DirHandle>> do_opendir(Overlay& ov, fuse_ino_t ino);
 /// Takes the merged listing of `ino` into `h` (once).
 Result<void> do_fill_dir(Overlay& ov, fuse_ino_t ino, DirHandle& h);
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept;
-void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) noexcept;
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                fuse_file_info* fi) noexcept;
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     fuse_file_info* fi) noexcept;
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept;
@@ -114,7 +115,8 @@ Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newpare
                                  std::string_view newname);
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) noexcept;
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) noexcept;
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              dev_t rdev) noexcept;
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) noexcept;
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) noexcept;
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) noexcept;
@@ -140,8 +142,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                 fuse_file_info* fi) noexcept;
 
 // xattr_write.cc: EPERM for the overlay's own names, ENOSYS with noxattrs, EROFS without upper.
-Result<void> do_setxattr(Overlay& ov, fuse_ino_t ino, std::string_view name,
-                         std::string_view value, int flags);
+Result<void> do_setxattr(Overlay& ov, fuse_ino_t ino, std::string_view name, std::string_view value,
+                         int flags);
 Result<void> do_removexattr(Overlay& ov, fuse_ino_t ino, std::string_view name);
 void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
                  int flags) noexcept;

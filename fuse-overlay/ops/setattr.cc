@@ -130,7 +130,7 @@ Result<struct stat> do_setattr(Overlay& ov, fuse_ino_t ino, const struct stat& a
     // for the lower file itself; the open file answers the stat.
     if (node.parent == nullptr && node.id != FUSE_ROOT_ID && node.layer != 0) {
         if ((to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-                         FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) != 0)
+                        FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) != 0)
             return Errno{ENOENT};
         struct stat st {};
         if (fi == nullptr || fstat(static_cast<int>(fi->fh), &st) < 0)

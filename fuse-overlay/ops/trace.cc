@@ -216,7 +216,8 @@ void t_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi
 void t_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void* arg, fuse_file_info* fi,
              unsigned flags, const void* in_buf, size_t in_bufsz, size_t out_bufsz) noexcept {
     std::fprintf(stderr,
-                 "ovl_ioctl(ino=%" PRIu64 ", cmd=%d, arg=%p, fi=%p, flags=%d, buf=%p, in_bufsz=%zu, "
+                 "ovl_ioctl(ino=%" PRIu64
+                 ", cmd=%d, arg=%p, fi=%p, flags=%d, buf=%p, in_bufsz=%zu, "
                  "out_bufsz=%zu)\n",
                  uint64_t{ino}, static_cast<int>(cmd), arg, static_cast<void*>(fi),
                  static_cast<int>(flags), in_buf, in_bufsz, out_bufsz);

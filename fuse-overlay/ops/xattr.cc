@@ -12,7 +12,9 @@
 namespace ovl {
 namespace {
 
-bool containers(const Layer& l) noexcept { return l.override_mode() == OverrideMode::containers; }
+bool containers(const Layer& l) noexcept {
+    return l.override_mode() == OverrideMode::containers;
+}
 
 void reply_value(fuse_req_t req, const std::string& v, size_t size) noexcept {
     if (size == 0)
@@ -36,9 +38,9 @@ bool has_xattrs(Overlay& ov, Node& node) {
         bool visible = !len;
         for (size_t pos = 0; len && pos < *len && !visible;) {
             size_t n = strnlen(names.data() + pos, *len - pos);
-            visible = !visible_xattr_name(std::string_view(names.data() + pos, n),
-                                          containers(layer))
-                           .empty();
+            visible =
+                !visible_xattr_name(std::string_view(names.data() + pos, n), containers(layer))
+                     .empty();
             pos += n + 1;
         }
         node.xattrs = visible ? Node::Xattrs::some : Node::Xattrs::none;

@@ -6,7 +6,6 @@
 #include "fuse-overlay/ops/ops.h"
 #include "fuse-overlay/xattr.h"
 
-
 namespace ovl {
 namespace {
 
@@ -37,7 +36,6 @@ Result<Writable> writable_node(Overlay& ov, fuse_ino_t ino, std::string_view nam
         return r.error();
     return Writable{*n, std::move(key)};
 }
-
 
 } // namespace
 

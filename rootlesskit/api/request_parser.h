@@ -45,11 +45,11 @@ private:
     void compact();
 
     std::string buf_;
-    size_t filled_ = 0;   ///< size of buf_ before prepare()
-    size_t pos_ = 0;      ///< first byte not yet parsed
-    size_t scan_ = 0;     ///< where the search for the end of the head or a line resumes
+    size_t filled_ = 0;    ///< size of buf_ before prepare()
+    size_t pos_ = 0;       ///< first byte not yet parsed
+    size_t scan_ = 0;      ///< where the search for the end of the head or a line resumes
     size_t remaining_ = 0; ///< body bytes (Content-Length) or chunk bytes still expected
-    size_t consumed_ = 0; ///< bytes of the current request parsed so far
+    size_t consumed_ = 0;  ///< bytes of the current request parsed so far
     size_t examined_ = 0;
     State st_ = State::head;
     Request req_;

@@ -43,9 +43,9 @@
 namespace rlk::api {
 namespace {
 
-constexpr size_t read_chunk = 16384;  // bytes per recv()
-constexpr int accepts_per_wake = 64;  // fairness between the listener and the clients
-constexpr int max_events = 64;        // per epoll_wait
+constexpr size_t read_chunk = 16384; // bytes per recv()
+constexpr int accepts_per_wake = 64; // fairness between the listener and the clients
+constexpr int max_events = 64;       // per epoll_wait
 constexpr int listen_backlog = SOMAXCONN;
 // epoll tags of the fixed fds; connections count up from first_conn_id.
 constexpr uint64_t listener_id = 1, stop_id = 2, done_id = 3, first_conn_id = 16;
@@ -87,7 +87,7 @@ private:
         std::string out;
         size_t out_off = 0;
         bool close_after = false;
-        uint64_t deadline = 0; ///< 0 while routing (not timed)
+        uint64_t deadline = 0;                 ///< 0 while routing (not timed)
         Conn *prev = nullptr, *next = nullptr; ///< in the deadline list while timed
     };
     struct Job {
@@ -142,13 +142,15 @@ private:
 Server::Loop::Loop(const std::string& path, Info info, ServerLimits limits)
     : info_(std::move(info)), limits_(limits),
       backoff_(limits.backoff_min_ms, limits.backoff_max_ms) {
-    listen_fd_ = common::unix_sock::listen(path, listen_backlog, SOCK_NONBLOCK, "listen unix " + path);
+    listen_fd_ =
+        common::unix_sock::listen(path, listen_backlog, SOCK_NONBLOCK, "listen unix " + path);
     epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
     stop_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     done_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!epfd_ || !stop_fd_ || !done_fd_)
         common::throw_errno("api: epoll");
-    for (auto [fd, id] : {std::pair{listen_fd_.get(), listener_id}, {stop_fd_.get(), stop_id},
+    for (auto [fd, id] : {std::pair{listen_fd_.get(), listener_id},
+                          {stop_fd_.get(), stop_id},
                           {done_fd_.get(), done_id}}) {
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -288,7 +290,7 @@ void Server::Loop::on_accept() noexcept {
             if (e == EAGAIN || e == EINTR || e == ECONNABORTED || e == EPROTO)
                 return;
             if (accept_should_back_off(e) && make_room())
-                continue; // an fd is free now
+                continue;     // an fd is free now
             pause_listener(); // out of fds with no one to evict, or something unexpected
             return;
         }

@@ -143,8 +143,8 @@ std::string cidr_host(const Cidr& c, uint32_t n) {
 
 std::vector<std::string> slirp4netns_argv(const NetPlan& plan, pid_t pid,
                                           const std::string& detached_netns, int ready_fd) {
-    std::vector<std::string> a{plan.argv0.empty() ? plan.binary : plan.argv0, "--mtu", std::to_string(plan.mtu), "-r",
-                               std::to_string(ready_fd)};
+    std::vector<std::string> a{plan.argv0.empty() ? plan.binary : plan.argv0, "--mtu",
+                               std::to_string(plan.mtu), "-r", std::to_string(ready_fd)};
     if (plan.disable_host_loopback)
         a.push_back("--disable-host-loopback");
     if (plan.cidr.prefix != 24 || cidr_host(plan.cidr, 0) != "10.0.2.0") {

@@ -19,8 +19,8 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <fstream>
-#include <stdexcept>
 #include <netinet/in.h>
+#include <stdexcept>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
@@ -29,8 +29,8 @@
 namespace rlk::port {
 namespace {
 
-constexpr size_t fds_per_conn = 6;   // client, inner, two pipes
-constexpr size_t fd_reserve = 256;   // API clients, helpers, UDP flows
+constexpr size_t fds_per_conn = 6; // client, inner, two pipes
+constexpr size_t fd_reserve = 256; // API clients, helpers, UDP flows
 constexpr size_t conns_ceiling = 16384;
 constexpr int listen_backlog = 4096; // the kernel caps it at net.core.somaxconn
 
@@ -71,11 +71,12 @@ common::UniqueFd open_listener(const PortSpec& spec) {
     std::string ip = spec.parent_ip;
     bool wildcard = ip.empty() || ip == "0.0.0.0" || ip == "::";
     // Go's net.Listen: "tcp"/"udp" on a wildcard address is dual-stack; the 4/6 forms are strict.
-    int family = suffix == '4'                   ? AF_INET
-                 : suffix == '6' || wildcard     ? AF_INET6
-                 : is_v6(ip)                     ? AF_INET6
-                                                 : AF_INET;
-    std::string what = "listen " + spec.proto + " " + join_host_port(spec.parent_ip, spec.parent_port);
+    int family = suffix == '4'               ? AF_INET
+                 : suffix == '6' || wildcard ? AF_INET6
+                 : is_v6(ip)                 ? AF_INET6
+                                             : AF_INET;
+    std::string what =
+        "listen " + spec.proto + " " + join_host_port(spec.parent_ip, spec.parent_port);
     if (family == AF_INET6 && !is_v6(ip) && !wildcard)
         throw std::runtime_error(what + ": address " + ip + ": non-IPv6 address");
     if (family == AF_INET && is_v6(ip))
@@ -131,9 +132,9 @@ BuiltinPortDriver::BuiltinPortDriver(pid_t child, const std::string& netns_path,
     limits.max_transparent_rules = std::max<size_t>(1, limits.max_transparent_rules / n);
     NetnsDialer* d = dialer_.get();
     for (unsigned i = 0; i < n; ++i)
-        relays_.push_back(
-            std::make_unique<Relay>([d](const DialRequest& r) { return d->dial(r); },
-                                    [d](const DialRequest& r) { d->forget_rule(r); }, limits));
+        relays_.push_back(std::make_unique<Relay>([d](const DialRequest& r) { return d->dial(r); },
+                                                  [d](const DialRequest& r) { d->forget_rule(r); },
+                                                  limits));
 }
 
 BuiltinPortDriver::~BuiltinPortDriver() {

@@ -82,7 +82,8 @@ int open_socket(const DialRequest& r, bool transparent, Dialed& out) {
         bool by_mark = !r.udp && is_local(r.target);
         bool ok = (by_mark || r.allow_rule) && make_transparent(fd.get(), r, by_mark);
         if (ok && !by_mark)
-            ok = flow_rule(true, ipproto_of(r), r.source, port_of(r.target), transparent_table) == 0;
+            ok =
+                flow_rule(true, ipproto_of(r), r.source, port_of(r.target), transparent_table) == 0;
         if (ok) {
             out.transparent = true;
             out.rule = !by_mark;
@@ -109,7 +110,8 @@ int open_socket(const DialRequest& r, bool transparent, Dialed& out) {
 
 [[noreturn]] void helper_main(int sock, bool transparent) {
     // First message: 0 when transparency is ready, else why not (an errno; -1: not asked).
-    int32_t ready = transparent ? setup_transparent_routing(transparent_mark, transparent_table) : -1;
+    int32_t ready =
+        transparent ? setup_transparent_routing(transparent_mark, transparent_table) : -1;
     transparent = ready == 0;
     (void)send(sock, &ready, sizeof ready, MSG_NOSIGNAL);
     for (;;) {
@@ -218,7 +220,8 @@ NetnsDialer::NetnsDialer(pid_t child, const std::string& netns_path, bool transp
         n = recv(sock_.get(), &ready, sizeof ready, 0);
     while (n < 0 && errno == EINTR);
     if (n != static_cast<ssize_t>(sizeof ready))
-        throw std::runtime_error("port/builtin: the helper in the child's network namespace failed");
+        throw std::runtime_error(
+            "port/builtin: the helper in the child's network namespace failed");
     transparent_ready_ = ready == 0;
     transparent_error_ = ready > 0 ? ready : 0;
 }

@@ -124,7 +124,8 @@ int setup_transparent_routing(uint32_t mark, uint32_t table) noexcept {
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
     if (ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0)
         return errno;
-    for (unsigned char family : {static_cast<unsigned char>(AF_INET), static_cast<unsigned char>(AF_INET6)}) {
+    for (unsigned char family :
+         {static_cast<unsigned char>(AF_INET), static_cast<unsigned char>(AF_INET6)}) {
         if (int e = add_local_default(family, table))
             return e;
         if (int e = add_mark_rule(family, mark, table))

@@ -29,8 +29,8 @@
 
 namespace rlk::port {
 namespace {
-constexpr int max_events = 256;       // per epoll_wait
-constexpr int accepts_per_wake = 64;  // fairness between listeners
+constexpr int max_events = 256;      // per epoll_wait
+constexpr int accepts_per_wake = 64; // fairness between listeners
 } // namespace
 
 FlowKey FlowKey::of(const sockaddr_storage& ss) noexcept {
@@ -92,7 +92,8 @@ void Relay::post(std::function<void()> fn) {
 }
 
 // Runs fn on the loop thread and waits for it.
-template <class F> static auto call_on_loop(F&& fn, std::function<void(std::function<void()>)> post) {
+template <class F>
+static auto call_on_loop(F&& fn, std::function<void(std::function<void()>)> post) {
     auto task = std::make_shared<std::packaged_task<decltype(fn())()>>(std::forward<F>(fn));
     auto fut = task->get_future();
     post([task] { (*task)(); });
@@ -100,7 +101,8 @@ template <class F> static auto call_on_loop(F&& fn, std::function<void(std::func
 }
 
 void Relay::add(int id, common::UniqueFd listener, const DialRequest& target) {
-    auto p = std::make_shared<std::unique_ptr<Port>>(std::make_unique<Port>(id, target.udp, limits_));
+    auto p =
+        std::make_shared<std::unique_ptr<Port>>(std::make_unique<Port>(id, target.udp, limits_));
     (*p)->listener = std::move(listener);
     (*p)->target = target;
     bool ok = call_on_loop(
@@ -317,8 +319,8 @@ DialRequest Relay::request_for(const Port& p, const sockaddr_storage& from) cons
     req.source = from;
     unmap_v4(req.source);
     // Keeping a loopback client's address would make the server answer itself.
-    req.transparent = req.transparent && !is_loopback(req.source) &&
-                      req.source.ss_family == req.target.ss_family;
+    req.transparent =
+        req.transparent && !is_loopback(req.source) && req.source.ss_family == req.target.ss_family;
     req.allow_rule = transparent_rules_ < limits_.max_transparent_rules;
     return req;
 }
@@ -375,8 +377,8 @@ void Relay::on_dialed(Conn& c) noexcept {
 
 void Relay::on_conn(Conn& c) noexcept {
     PumpResult up = pump(c.client.get(), c.inner.get(), c.up);
-    PumpResult down = up == PumpResult::error ? PumpResult::error
-                                              : pump(c.inner.get(), c.client.get(), c.down);
+    PumpResult down =
+        up == PumpResult::error ? PumpResult::error : pump(c.inner.get(), c.client.get(), c.down);
     if (up == PumpResult::error || down == PumpResult::error ||
         (up == PumpResult::done && down == PumpResult::done))
         close_conn(c);

@@ -109,7 +109,7 @@ private:
     bool stopping_ = false;
     // Loop thread only:
     std::map<int, std::unique_ptr<Port>> ports_;
-    std::multimap<uint64_t, Tag*> timers_; ///< dial deadlines and listener resumes
+    std::multimap<uint64_t, Tag*> timers_;         ///< dial deadlines and listener resumes
     std::vector<std::unique_ptr<Conn>> graveyard_; ///< freed after the current event batch
     std::vector<std::unique_ptr<Flow>> flow_graveyard_;
     std::vector<std::unique_ptr<Port>> port_graveyard_;

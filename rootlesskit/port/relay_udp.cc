@@ -6,11 +6,11 @@
 // go out on it, datagrams on it go back to the client from the listener. A flow ends after
 // `udp_idle_ms` without traffic either way (upstream: 90 s), swept once a second. Limits: at
 // `max_udp_flows` a new client's datagrams are dropped and counted; only
-// `max_transparent_rules` flows (with TCP to non-local servers) keep the client's source IP (each costs a routing rule, and
-// the kernel walks rules linearly), the rest are relayed from the namespace's own address.
-// ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream does. Datagrams move
-// in batches (recvmmsg, then one sendmmsg per run of one client's datagrams) through buffers
-// allocated once per relay; nothing is allocated per datagram.
+// `max_transparent_rules` flows (with TCP to non-local servers) keep the client's source IP (each
+// costs a routing rule, and the kernel walks rules linearly), the rest are relayed from the
+// namespace's own address. ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream
+// does. Datagrams move in batches (recvmmsg, then one sendmmsg per run of one client's datagrams)
+// through buffers allocated once per relay; nothing is allocated per datagram.
 
 #include "rootlesskit/port/relay.h"
 

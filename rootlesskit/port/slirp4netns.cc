@@ -7,9 +7,9 @@
 #include "rootlesskit/port/slirp4netns.h"
 
 #include "common/unique_fd.h"
+#include "common/unix_sock.h"
 #include "rootlesskit/cli.h"
 #include "rootlesskit/process.h"
-#include "common/unix_sock.h"
 #include "rootlesskit/unix_io.h"
 
 #include <arpa/inet.h>
@@ -80,7 +80,8 @@ nlohmann::json Slirp4netnsPortDriver::call(const nlohmann::json& request) {
     if (!fd && fd.error().value == ENAMETOOLONG)
         throw std::runtime_error("dial unix " + socket_ + ": " + go_errno(ENAMETOOLONG));
     if (!fd)
-        throw std::runtime_error("dial unix " + socket_ + ": connect: " + go_errno(fd.error().value));
+        throw std::runtime_error("dial unix " + socket_ +
+                                 ": connect: " + go_errno(fd.error().value));
     if (common::Result<void> w = write_all(fd->get(), request.dump() + "\n"); !w)
         throw std::runtime_error("write unix " + socket_ + ": " + go_errno(w.error().value));
     (void)shutdown(fd->get(), SHUT_WR);

@@ -17,10 +17,10 @@ inline constexpr int bulk_pipe_size = 1 << 20;
 /// State of one direction: its pipe, what sits in it, and whether the source ended.
 struct SpliceHalf {
     common::UniqueFd pipe_r, pipe_w;
-    size_t pending = 0;    ///< bytes in the pipe not yet written to the destination
-    bool src_eof = false;  ///< the source said end of stream
-    bool dst_shut = false; ///< we passed the end on with shutdown(SHUT_WR)
-    bool grown = false;    ///< the pipe was offered bulk_pipe_size (once)
+    size_t pending = 0;          ///< bytes in the pipe not yet written to the destination
+    bool src_eof = false;        ///< the source said end of stream
+    bool dst_shut = false;       ///< we passed the end on with shutdown(SHUT_WR)
+    bool grown = false;          ///< the pipe was offered bulk_pipe_size (once)
     size_t chunk = splice_chunk; ///< what one splice() may move into the pipe
 };
 

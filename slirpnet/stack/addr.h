@@ -60,7 +60,9 @@ struct Addr {
 };
 
 /// Length of the IP header our replies carry for an address of this family.
-inline size_t ip_header_len(const Addr& a) noexcept { return a.is4() ? 20 : 40; }
+inline size_t ip_header_len(const Addr& a) noexcept {
+    return a.is4() ? 20 : 40;
+}
 
 /// A host socket address of either family.
 struct SockAddr {

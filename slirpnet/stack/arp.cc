@@ -23,8 +23,8 @@ uint32_t get32(const uint8_t* b) noexcept {
 
 void input(Stack& st, PacketView p) noexcept {
     auto a = p.pull<ArpPacket>();
-    if (!a || a->htype.host() != ARPHRD_ETHER || a->ptype.host() != ETHERTYPE_IP ||
-        a->hlen != 6 || a->plen != 4) {
+    if (!a || a->htype.host() != ARPHRD_ETHER || a->ptype.host() != ETHERTYPE_IP || a->hlen != 6 ||
+        a->plen != 4) {
         ++st.cnt.malformed;
         return;
     }

@@ -9,8 +9,8 @@
 
 namespace slirp {
 
-/// IPv6 addresses of libslirp's fixed plan (docs/compat/slirp4netns.md §3.1): prefix fd00::/64, router fd00::2
-/// (link-local fe80::2), DNS fd00::3; not affected by --cidr.
+/// IPv6 addresses of libslirp's fixed plan (docs/compat/slirp4netns.md §3.1): prefix fd00::/64,
+/// router fd00::2 (link-local fe80::2), DNS fd00::3; not affected by --cidr.
 inline Addr v6_addr(uint8_t a0, uint8_t a1, uint8_t last) noexcept {
     Addr a;
     a.b[0] = a0;
@@ -19,7 +19,8 @@ inline Addr v6_addr(uint8_t a0, uint8_t a1, uint8_t last) noexcept {
     return a;
 }
 
-/// Addresses in host byte order, derived from --cidr as libslirp does (docs/compat/slirp4netns.md §3.1).
+/// Addresses in host byte order, derived from --cidr as libslirp does (docs/compat/slirp4netns.md
+/// §3.1).
 struct Config {
     uint32_t net = 0x0a000200;
     unsigned prefix = 24;
@@ -32,21 +33,21 @@ struct Config {
     common::Mac dns_mac{0x52, 0x55, 0x0a, 0x00, 0x02, 0x03};
     bool disable_host_loopback = false;
     bool disable_dns = false;
-    uint32_t outbound_addr = 0;   ///< bind outbound sockets here (0: don't)
-    uint32_t dns_server = 0;      ///< host resolver (first IPv4 nameserver); 0: none
+    uint32_t outbound_addr = 0; ///< bind outbound sockets here (0: don't)
+    uint32_t dns_server = 0;    ///< host resolver (first IPv4 nameserver); 0: none
     uint16_t dns_server_port = 53;
     const char* resolv_conf = "/etc/resolv.conf"; ///< re-read on change; nullptr: never
 
     // IPv6 (--enable-ipv6). Without it, IPv6 frames are dropped (counted as unsupported).
     bool ipv6 = false;
-    Addr prefix6 = v6_addr(0xfd, 0x00, 0);    ///< the /64 the guest configures by SLAAC
-    Addr gw6 = v6_addr(0xfd, 0x00, 2);        ///< router; maps to host ::1
-    Addr gw6_ll = v6_addr(0xfe, 0x80, 2);     ///< router link-local (RA source)
+    Addr prefix6 = v6_addr(0xfd, 0x00, 0); ///< the /64 the guest configures by SLAAC
+    Addr gw6 = v6_addr(0xfd, 0x00, 2);     ///< router; maps to host ::1
+    Addr gw6_ll = v6_addr(0xfe, 0x80, 2);  ///< router link-local (RA source)
     Addr dns6 = v6_addr(0xfd, 0x00, 3);
-    common::Mac gw6_mac{0x52, 0x56, 0x00, 0x00, 0x00, 0x02};  ///< 52:56 + last 4 address bytes
+    common::Mac gw6_mac{0x52, 0x56, 0x00, 0x00, 0x00, 0x02}; ///< 52:56 + last 4 address bytes
     common::Mac dns6_mac{0x52, 0x56, 0x00, 0x00, 0x00, 0x03};
-    Addr outbound_addr6;          ///< --outbound-addr6 (unspecified: don't bind)
-    Addr dns_server_any;          ///< first nameserver of either family (target of fd00::3)
+    Addr outbound_addr6; ///< --outbound-addr6 (unspecified: don't bind)
+    Addr dns_server_any; ///< first nameserver of either family (target of fd00::3)
     bool has_dns_server_any = false;
 
     uint32_t mask() const noexcept { return ~uint32_t{0} << (32 - prefix); }
@@ -62,13 +63,13 @@ struct Config {
 struct Counters {
     uint64_t frames_in = 0;
     uint64_t frames_out = 0;
-    uint64_t malformed = 0;   ///< truncated, bad checksum, bad lengths
-    uint64_t unsupported = 0; ///< valid but not handled (fragments, other protocols, …)
-    uint64_t no_route = 0;    ///< refused by policy (host loopback disabled, no flow slot)
+    uint64_t malformed = 0;       ///< truncated, bad checksum, bad lengths
+    uint64_t unsupported = 0;     ///< valid but not handled (fragments, other protocols, …)
+    uint64_t no_route = 0;        ///< refused by policy (host loopback disabled, no flow slot)
     uint64_t tap_write_drops = 0; ///< frames for the guest the tap did not take
-    uint64_t fragments = 0;   ///< IPv4 and IPv6 fragments (dropped; also counted unsupported)
-    uint64_t flow_limit = 0;  ///< new flows refused at a table's cap or for want of an fd
-    uint64_t spoofed = 0;     ///< guest source address outside its subnet (dropped)
+    uint64_t fragments = 0;       ///< IPv4 and IPv6 fragments (dropped; also counted unsupported)
+    uint64_t flow_limit = 0;      ///< new flows refused at a table's cap or for want of an fd
+    uint64_t spoofed = 0;         ///< guest source address outside its subnet (dropped)
 };
 
 } // namespace slirp

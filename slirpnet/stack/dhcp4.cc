@@ -60,7 +60,9 @@ Parsed parse_options(std::span<const std::byte> o) noexcept {
     return r;
 }
 
-uint8_t* slot_mac(Stack& st, size_t i) noexcept { return st.dhcp_leases.data() + i * 6; }
+uint8_t* slot_mac(Stack& st, size_t i) noexcept {
+    return st.dhcp_leases.data() + i * 6;
+}
 
 /// The pool slot leased to `mac`, else a free one (claimed); -1 when the pool is full.
 int lease_for(Stack& st, const uint8_t* mac, bool claim) noexcept {
@@ -78,8 +80,8 @@ int lease_for(Stack& st, const uint8_t* mac, bool claim) noexcept {
 }
 
 void put_opt(FrameBuf& f, uint8_t code, uint32_t v) noexcept {
-    std::byte b[6] = {std::byte{code}, std::byte{4}, std::byte(v >> 24), std::byte(v >> 16),
-                      std::byte(v >> 8), std::byte(v)};
+    std::byte b[6] = {std::byte{code},    std::byte{4},      std::byte(v >> 24),
+                      std::byte(v >> 16), std::byte(v >> 8), std::byte(v)};
     f.append(b);
 }
 

@@ -97,7 +97,8 @@ void refresh(Stack& st) noexcept {
     size_t n = std::fread(buf, 1, sizeof(buf), f);
     std::fclose(f);
     st.cfg.dns_server = parse_resolv_conf(std::string_view(buf, n));
-    st.cfg.has_dns_server_any = parse_resolv_conf_any(std::string_view(buf, n), st.cfg.dns_server_any);
+    st.cfg.has_dns_server_any =
+        parse_resolv_conf_any(std::string_view(buf, n), st.cfg.dns_server_any);
 }
 
 } // namespace slirp::dns

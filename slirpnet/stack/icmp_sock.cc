@@ -209,7 +209,7 @@ void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
         if (fl.via != EchoVia::udp && r.type != reply_type)
             continue;
         if (fl.via == EchoVia::raw && v6 && (from.addr() != fl.raddr || r.id.host() != fl.gid))
-            continue; // a raw ICMPv6 socket sees every echo reply
+            continue;        // a raw ICMPv6 socket sees every echo reply
         r.type = reply_type; // an echo service returns our request verbatim
         r.code = 0;
         r.id = Be16::from_host(fl.gid);

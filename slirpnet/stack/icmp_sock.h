@@ -47,9 +47,9 @@ enum class EchoVia : uint8_t {
 struct IcmpFlow {
     bool used = false;
     EchoVia via = EchoVia::ping;
-    Addr gaddr;         ///< either family
-    Addr raddr;         ///< as the guest addressed it
-    uint16_t gid = 0;   ///< the guest's echo id (a ping socket's own id differs)
+    Addr gaddr;       ///< either family
+    Addr raddr;       ///< as the guest addressed it
+    uint16_t gid = 0; ///< the guest's echo id (a ping socket's own id differs)
     common::UniqueFd fd;
     uint64_t last_ms = 0;
     Quote quote; ///< the last request, for errors
@@ -89,7 +89,8 @@ void send_error_from(Stack& st, uint32_t src, uint8_t type, uint8_t code, uint16
                      std::span<const std::byte> quote) noexcept;
 /// Reads one entry of `fd`'s error queue (IP_RECVERR); false when the queue is empty.
 bool read_host_error(int fd, HostIcmpError& out) noexcept;
-/// Enables IP_RECVERR (and IPV6_RECVERR) on a host socket, so ICMP errors arrive with their type, code and sender.
+/// Enables IP_RECVERR (and IPV6_RECVERR) on a host socket, so ICMP errors arrive with their type,
+/// code and sender.
 void enable_recverr(int fd) noexcept;
 } // namespace icmp4
 

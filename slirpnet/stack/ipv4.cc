@@ -65,8 +65,7 @@ void output(Stack& st, FrameBuf& f, uint32_t src, uint32_t dst, uint8_t proto,
     ip.proto = proto;
     ip.src = Be32::from_host(src);
     ip.dst = Be32::from_host(dst);
-    ip.csum = Be16::from_host(
-        csum::finish(std::as_bytes(std::span<const Ipv4Header, 1>(&ip, 1))));
+    ip.csum = Be16::from_host(csum::finish(std::as_bytes(std::span<const Ipv4Header, 1>(&ip, 1))));
     if (!f.push(ip)) {
         st.tx_vnet = VirtioNetHdr{};
         return;

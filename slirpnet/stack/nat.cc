@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // nat.cc — where a guest destination lives on the host, and how host peers look to the guest
 //
-// Theory of operation (docs/compat/slirp4netns.md §3.4, §3.5, libslirp's sotranslate_out/in): the gateway
-// (10.0.2.2) maps to 127.0.0.1 and any other address of fd00::/64 to ::1, unless
+// Theory of operation (docs/compat/slirp4netns.md §3.4, §3.5, libslirp's sotranslate_out/in): the
+// gateway (10.0.2.2) maps to 127.0.0.1 and any other address of fd00::/64 to ::1, unless
 // --disable-host-loopback; the DNS address's port 53 maps to the host resolver: 10.0.2.3 to the
 // first IPv4 nameserver of resolv.conf (as libslirp), fd00::3 to the first nameserver of either
 // family (libslirp would need an IPv6 one; a host with only an IPv4 resolver is the common
@@ -83,7 +83,8 @@ Addr guest_addr6(const Stack& st) noexcept {
         return st.guest6;
     Addr a = st.cfg.prefix6;
     const common::Mac& m = st.guest_mac;
-    const uint8_t iid[8] = {static_cast<uint8_t>(m[0] ^ 0x02), m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]};
+    const uint8_t iid[8] = {
+        static_cast<uint8_t>(m[0] ^ 0x02), m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]};
     std::memcpy(a.b.data() + 8, iid, 8);
     return a;
 }

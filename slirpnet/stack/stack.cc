@@ -20,8 +20,12 @@ Config Config::from_cidr(uint32_t net, unsigned prefix) noexcept {
     c.guest = net + 100;
     // libslirp: 52:55 followed by the IPv4 address
     auto mac_of = [](uint32_t a) {
-        return common::Mac{0x52, 0x55, static_cast<uint8_t>(a >> 24), static_cast<uint8_t>(a >> 16),
-                           static_cast<uint8_t>(a >> 8), static_cast<uint8_t>(a)};
+        return common::Mac{0x52,
+                           0x55,
+                           static_cast<uint8_t>(a >> 24),
+                           static_cast<uint8_t>(a >> 16),
+                           static_cast<uint8_t>(a >> 8),
+                           static_cast<uint8_t>(a)};
     };
     c.gw_mac = mac_of(c.gw);
     c.dns_mac = mac_of(c.dns);
@@ -108,4 +112,3 @@ int poll_once(Stack& st, int timeout_ms) noexcept {
 }
 
 } // namespace slirp
-

@@ -27,13 +27,28 @@ namespace slirp {
 
 /// What an epoll event's u64 refers to: kind in the high 32 bits, slot index in the low.
 enum class Tag : uint32_t {
-    tap = 1, timer, exit_fd, target, signal, api_listen, api_conn, udp, tcp, fwd_tcp, fwd_udp, icmp
+    tap = 1,
+    timer,
+    exit_fd,
+    target,
+    signal,
+    api_listen,
+    api_conn,
+    udp,
+    tcp,
+    fwd_tcp,
+    fwd_udp,
+    icmp
 };
 inline uint64_t make_tag(Tag t, uint32_t idx) noexcept {
     return (uint64_t{static_cast<uint32_t>(t)} << 32) | idx;
 }
-inline Tag tag_kind(uint64_t v) noexcept { return static_cast<Tag>(v >> 32); }
-inline uint32_t tag_index(uint64_t v) noexcept { return static_cast<uint32_t>(v); }
+inline Tag tag_kind(uint64_t v) noexcept {
+    return static_cast<Tag>(v >> 32);
+}
+inline uint32_t tag_index(uint64_t v) noexcept {
+    return static_cast<uint32_t>(v);
+}
 
 /// A port forward from a host listener to a guest address (API add_hostfwd).
 struct Forward {
@@ -71,22 +86,24 @@ struct Stack {
     Counters cnt;
     uint64_t now_ms = 0; ///< monotonic, refreshed by the loop before each batch
     FrameBuf out;        ///< the one outgoing frame being built
-    VirtioNetHdr tx_vnet{}; ///< offload metadata for `out` (all zero: none); ether::output clears it
+    VirtioNetHdr
+        tx_vnet{}; ///< offload metadata for `out` (all zero: none); ether::output clears it
     bool rx_csum_trusted = false; ///< the guest frame being handled needs no L4 checksum check
-    std::span<const std::byte> cur_datagram; ///< the guest IP datagram being handled (for ICMP errors)
+    std::span<const std::byte>
+        cur_datagram;        ///< the guest IP datagram being handled (for ICMP errors)
     uint64_t next_ra_ms = 0; ///< when the next unsolicited Router Advertisement is due
     UdpTable udp;
     IcmpTable icmp; ///< echo flows to host ping (or UDP port 7) sockets
     TcpTable tcp;
     std::array<uint8_t, 6 * 16> dhcp_leases{}; ///< MAC per pool slot; all-zero = free
-    std::vector<Forward> forwards; ///< slots reused; trailing free slots dropped
+    std::vector<Forward> forwards;             ///< slots reused; trailing free slots dropped
     int next_forward_id = 1;
     Limits lim;
 };
 
-/// Where a guest packet to `dst:dport` goes on the host (docs/compat/slirp4netns.md §3.4, §3.5): the gateway maps
-/// to 127.0.0.1 (fd00::/64 to ::1) unless --disable-host-loopback, DNS:53 to the host resolver;
-/// false = refused. The host socket's family is out.family(), not necessarily dst's.
+/// Where a guest packet to `dst:dport` goes on the host (docs/compat/slirp4netns.md §3.4, §3.5):
+/// the gateway maps to 127.0.0.1 (fd00::/64 to ::1) unless --disable-host-loopback, DNS:53 to the
+/// host resolver; false = refused. The host socket's family is out.family(), not necessarily dst's.
 bool translate_out(const Stack& st, const Addr& dst, uint16_t dport, SockAddr& out) noexcept;
 /// The address a guest of the given family sees for a host peer: loopback and the unspecified
 /// address become the gateway (10.0.2.2 or fd00::2) (§3.7).

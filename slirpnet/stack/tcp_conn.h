@@ -73,7 +73,7 @@ struct TcpConn {
                             ///< set by EPOLLIN (edge-triggered) and by retransmission
 
     std::array<std::byte, 48> syn_head{}; ///< guest SYN's IP header + 8 bytes, for ICMP errors
-    uint64_t rto_at = 0; ///< 0: no timer
+    uint64_t rto_at = 0;                  ///< 0: no timer
     uint32_t rto_ms = tcp_rto_init_ms;
     uint8_t retries = 0;
     uint8_t probes = 0;   ///< zero-window probes the guest has not answered
@@ -100,8 +100,12 @@ void timer(Stack& st) noexcept;
 size_t active(const Stack& st) noexcept;
 
 // Shared between tcp_input.cc, tcp_output.cc and tcp_timer.cc.
-inline bool seq_lt(uint32_t a, uint32_t b) noexcept { return static_cast<int32_t>(a - b) < 0; }
-inline bool seq_le(uint32_t a, uint32_t b) noexcept { return static_cast<int32_t>(a - b) <= 0; }
+inline bool seq_lt(uint32_t a, uint32_t b) noexcept {
+    return static_cast<int32_t>(a - b) < 0;
+}
+inline bool seq_le(uint32_t a, uint32_t b) noexcept {
+    return static_cast<int32_t>(a - b) <= 0;
+}
 /// Sends a segment whose payload is already in st.out (empty for control segments).
 /// With an offloading sink a data segment leaves with a partial checksum, and one longer than
 /// `gso_size` (non-zero) as a GSO super-frame the guest's kernel takes as gso_size-byte segments.

@@ -72,8 +72,7 @@ void sock_event(Stack& st, uint32_t idx, uint32_t events) noexcept {
             c.host_data = true;
             push(st, c);
         }
-        if (c.state == TcpState::established && c.guest_fin && c.fin_sent &&
-            c.snd_una == c.snd_nxt)
+        if (c.state == TcpState::established && c.guest_fin && c.fin_sent && c.snd_una == c.snd_nxt)
             release(st, c);
         return;
     default:
@@ -97,7 +96,8 @@ void fwd_accept(Stack& st, uint32_t fwd_idx) noexcept {
     for (int batch = 0; batch < 64; ++batch) {
         SockAddr from;
         from.len = sizeof(from.ss);
-        common::UniqueFd fd(accept4(fw.fd.get(), from.sa(), &from.len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        common::UniqueFd fd(
+            accept4(fw.fd.get(), from.sa(), &from.len, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             if (out_of_fds(errno))
                 pause_forward(st, fw);

@@ -3,8 +3,8 @@
 //
 // Theory of operation: we translate TCP rather than terminate it (passt). A guest SYN starts a
 // non-blocking connect() to the translated destination; only when the host connection is up do
-// we answer SYN-ACK, so a refused connection becomes a RST to the guest (docs/compat/slirp4netns.md §3.6), an
-// unreachable one ICMP net/host-unreachable, and a destination we refuse by policy ICMP
+// we answer SYN-ACK, so a refused connection becomes a RST to the guest (docs/compat/slirp4netns.md
+// §3.6), an unreachable one ICMP net/host-unreachable, and a destination we refuse by policy ICMP
 // net-unreachable (§3.4). Guest data is written straight
 // into the host socket and we ACK only what send() accepted: the kernel's socket buffer is our
 // receive buffer, and the guest retransmits the rest. Guest ACKs discard acknowledged bytes from
@@ -144,8 +144,7 @@ void open_from_guest(Stack& st, const IpInfo& ip, const TcpHeader& h,
     // The window we offer the guest is this buffer's free space (tcp_output.cc); the kernel
     // grows an autotuned buffer only for writers it sees blocked, which a closed window hides.
     (void)setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &tcp_sndbuf, sizeof(tcp_sndbuf));
-    if (connect(fd.get(), to.sa(), to.len) != 0 &&
-        errno != EINPROGRESS) {
+    if (connect(fd.get(), to.sa(), to.len) != 0 && errno != EINPROGRESS) {
         int code = connect_failure_icmp_code(errno);
         if (code < 0)
             reset_unknown(st, ip, h, 0);
@@ -300,7 +299,9 @@ void abort_conn(Stack& st, TcpConn& c) noexcept {
     release(st, c);
 }
 
-size_t active(const Stack& st) noexcept { return st.tcp.index.size(); }
+size_t active(const Stack& st) noexcept {
+    return st.tcp.index.size();
+}
 
 void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
     auto h = p.peek<TcpHeader>();
@@ -334,10 +335,9 @@ void input(Stack& st, const IpInfo& ip, PacketView p) noexcept {
     }
     switch (c.state) {
     case TcpState::connecting:
-        return; // a retransmitted SYN: we answer once the host connection is up
+        return;              // a retransmitted SYN: we answer once the host connection is up
     case TcpState::syn_sent: // forwarded port: expect SYN-ACK
-        if ((h->flags & (tcp_syn | tcp_ack)) != (tcp_syn | tcp_ack) ||
-            h->ack.host() != c.iss + 1) {
+        if ((h->flags & (tcp_syn | tcp_ack)) != (tcp_syn | tcp_ack) || h->ack.host() != c.iss + 1) {
             return;
         }
         {

@@ -24,8 +24,8 @@
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <netinet/tcp.h>
-#include <sys/ioctl.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 namespace slirp::tcp {
@@ -102,8 +102,8 @@ void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq, uint16_t gso_size)
     // (tcp_input.cc sock_event): otherwise the guest keeps sending into a full buffer and
     // every segment beyond it becomes a retransmission.
     uint32_t wnd = (c.guest_fin || c.want_out) ? 0
-                   : c.wnd_hint >= 0          ? static_cast<uint32_t>(c.wnd_hint)
-                                              : host_window(c);
+                   : c.wnd_hint >= 0           ? static_cast<uint32_t>(c.wnd_hint)
+                                               : host_window(c);
     uint32_t max = uint32_t{0xffff} << c.rcv_ws;
     wnd = std::min(wnd, max);
     c.adv_wnd = wnd;
@@ -120,11 +120,10 @@ void emit(Stack& st, TcpConn& c, uint8_t flags, uint32_t seq, uint16_t gso_size)
 }
 
 void emit_syn(Stack& st, TcpConn& c, bool with_ack) noexcept {
-    uint16_t mss =
-        static_cast<uint16_t>(st.cfg.mtu - ip_header_len(c.gaddr) - sizeof(TcpHeader));
-    std::array<std::byte, 8> opts{std::byte{2}, std::byte{4}, std::byte(mss >> 8),
-                                  std::byte(mss & 0xff), std::byte{1}, std::byte{3},
-                                  std::byte{3}, std::byte{c.rcv_ws}};
+    uint16_t mss = static_cast<uint16_t>(st.cfg.mtu - ip_header_len(c.gaddr) - sizeof(TcpHeader));
+    std::array<std::byte, 8> opts{std::byte{2},          std::byte{4},       std::byte(mss >> 8),
+                                  std::byte(mss & 0xff), std::byte{1},       std::byte{3},
+                                  std::byte{3},          std::byte{c.rcv_ws}};
     // On a SYN we send to the guest (forwarded port) we always offer scaling; on a SYN-ACK only
     // if the guest offered it (RFC 7323 §1.3).
     bool ws = !with_ack || c.rcv_ws != 0;
@@ -180,8 +179,8 @@ void push(Stack& st, TcpConn& c) noexcept {
         size_t len = std::min<size_t>(max_frame, c.snd_wnd - inflight);
         st.out.reset();
         auto room = st.out.tail();
-        ssize_t n = recv(c.fd.get(), room.data(), std::min(len, room.size()),
-                         MSG_PEEK | MSG_DONTWAIT);
+        ssize_t n =
+            recv(c.fd.get(), room.data(), std::min(len, room.size()), MSG_PEEK | MSG_DONTWAIT);
         if (n > 0) {
             if (c.wnd_hint < 0)
                 c.wnd_hint = host_window(c);

@@ -90,8 +90,8 @@ void timer(Stack& st) noexcept {
         c.rto_ms = std::min(c.rto_ms * 2, tcp_rto_max_ms);
         c.rto_at = 0;
         retransmit(st, c);
-        if (c.state != TcpState::free && (c.snd_una != c.snd_nxt || c.snd_wnd == 0 ||
-                                          c.state != TcpState::established))
+        if (c.state != TcpState::free &&
+            (c.snd_una != c.snd_nxt || c.snd_wnd == 0 || c.state != TcpState::established))
             arm_rto(st, c);
     }
 }

@@ -6,19 +6,19 @@
 // 127.0.0.1, DNS:53 → the host resolver), so the kernel filters replies for us and a reply
 // always maps back to exactly one flow. A refused destination drops the datagram silently, as
 // libslirp does. Flows expire after 240 s idle (10 s for port 53), like libslirp's. Datagrams
-// to port 67 go to the DHCP server (dhcp4.cc), IPv6 ones to port 547 to DHCPv6 (dhcp6.cc). Forwarded UDP ports (API add_hostfwd) create
-// flows whose replies go out through the forward's socket with sendto() to the client.
-// The table is a fixed array (max_udp_flows) indexed by a hash of the guest 4-tuple (16-byte
-// addresses, so IPv4 and IPv6 flows share it); a full table (st.lim.udp, below the fd limit)
-// drops new flows (counted as flow_limit). A guest
-// IPv6 flow to fd00::3:53 may use an IPv4 host socket (the host's resolver decides the family).
-// ICMP errors: flow sockets have IP_RECVERR on; an error the host gets for a flow (port
-// unreachable → ECONNREFUSED, host/net unreachable) is read from the error queue and sent to the
-// guest as that ICMP error, quoting the flow's last datagram (libslirp 4.7 forwards them the same
-// way). It comes from the address the guest sent to when that host reported it (so a closed port
-// on 10.0.2.2 is reported by 10.0.2.2, where libslirp shows 127.0.0.1, a martian the guest drops),
-// else from the reporting router. A send the host refuses at once (no route) gets net or host
-// unreachable from the gateway, as libslirp's udp_input(). RFC 768, RFC 1122 §4.1.3.3.
+// to port 67 go to the DHCP server (dhcp4.cc), IPv6 ones to port 547 to DHCPv6 (dhcp6.cc).
+// Forwarded UDP ports (API add_hostfwd) create flows whose replies go out through the forward's
+// socket with sendto() to the client. The table is a fixed array (max_udp_flows) indexed by a hash
+// of the guest 4-tuple (16-byte addresses, so IPv4 and IPv6 flows share it); a full table
+// (st.lim.udp, below the fd limit) drops new flows (counted as flow_limit). A guest IPv6 flow to
+// fd00::3:53 may use an IPv4 host socket (the host's resolver decides the family). ICMP errors:
+// flow sockets have IP_RECVERR on; an error the host gets for a flow (port unreachable →
+// ECONNREFUSED, host/net unreachable) is read from the error queue and sent to the guest as that
+// ICMP error, quoting the flow's last datagram (libslirp 4.7 forwards them the same way). It comes
+// from the address the guest sent to when that host reported it (so a closed port on 10.0.2.2 is
+// reported by 10.0.2.2, where libslirp shows 127.0.0.1, a martian the guest drops), else from the
+// reporting router. A send the host refuses at once (no route) gets net or host unreachable from
+// the gateway, as libslirp's udp_input(). RFC 768, RFC 1122 §4.1.3.3.
 
 #include "slirpnet/stack/checksum.h"
 #include "slirpnet/stack/stack.h"
@@ -105,7 +105,8 @@ int open_flow(Stack& st, const FlowKey& k) noexcept {
         ++st.cnt.flow_limit;
         return -1;
     }
-    if (!fd || !bind_outbound(st, fd.get(), to.family()) || connect(fd.get(), to.sa(), to.len) != 0 ||
+    if (!fd || !bind_outbound(st, fd.get(), to.family()) ||
+        connect(fd.get(), to.sa(), to.len) != 0 ||
         !watch(st, fd.get(), EPOLLIN, make_tag(Tag::udp, static_cast<uint32_t>(i)))) {
         ++st.cnt.no_route;
         return -1;
@@ -131,8 +132,8 @@ void forward_errors(Stack& st, const UdpFlow& fl) noexcept {
             if (v6) // an IPv4 resolver behind fd00::3: report it as the IPv6 equivalent
                 ip::send_unreach(st, e.code, fl.quote.get());
             else
-                icmp4::send_error_from(st, src.v4(), e.type, e.code,
-                                       static_cast<uint16_t>(e.info), fl.quote.get());
+                icmp4::send_error_from(st, src.v4(), e.type, e.code, static_cast<uint16_t>(e.info),
+                                       fl.quote.get());
         } else if (e.v6 && v6 &&
                    (e.type == ICMP6_DST_UNREACH || e.type == ICMP6_TIME_EXCEEDED ||
                     e.type == ICMP6_PACKET_TOO_BIG)) {

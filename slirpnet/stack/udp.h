@@ -40,7 +40,7 @@ struct UdpFlow {
 
 struct UdpTable {
     UdpTable() : flows(max_udp_flows) { index.reserve(max_udp_flows); }
-    std::vector<UdpFlow> flows; ///< fixed size, allocated once
+    std::vector<UdpFlow> flows;                               ///< fixed size, allocated once
     std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index; ///< flows by guest 4-tuple
     size_t cursor = 0; ///< where the search for a free slot starts
 };

@@ -161,9 +161,9 @@ bool segment(std::span<const std::byte> frame, const VirtioNetHdr& h, FrameSink&
         std::memcpy(f.data() + l4.off + offsetof(TcpHeader, flags), &flags, 1);
         store16(f, l4.off + offsetof(TcpHeader, csum), 0);
         auto l4span = f.subspan(l4.off);
-        uint32_t pseudo = l4.v6 ? csum::pseudo6(ip6->src, ip6->dst, IPPROTO_TCP, l4span.size())
-                                : csum::pseudo4(ip->src.host(), ip->dst.host(), IPPROTO_TCP,
-                                                l4span.size());
+        uint32_t pseudo =
+            l4.v6 ? csum::pseudo6(ip6->src, ip6->dst, IPPROTO_TCP, l4span.size())
+                  : csum::pseudo4(ip->src.host(), ip->dst.host(), IPPROTO_TCP, l4span.size());
         store16(f, l4.off + offsetof(TcpHeader, csum), csum::finish(l4span, pseudo));
         out.send(f);
     }

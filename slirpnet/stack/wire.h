@@ -145,11 +145,11 @@ static_assert(sizeof(DhcpHeader) == 240);
 /// The header IFF_VNET_HDR puts before every frame on the tap (struct virtio_net_hdr, legacy
 /// layout: native byte order, 10 bytes). Offload metadata for checksums and GSO super-frames.
 struct VirtioNetHdr {
-    uint8_t flags;       ///< vnet_needs_csum, vnet_data_valid
-    uint8_t gso_type;    ///< vnet_gso_none, vnet_gso_tcpv4, …; | vnet_gso_ecn
-    uint16_t hdr_len;    ///< Ethernet + IP + TCP header bytes of a GSO frame
-    uint16_t gso_size;   ///< payload bytes per segment (the MSS)
-    uint16_t csum_start; ///< where the checksummed range starts (from the Ethernet header)
+    uint8_t flags;        ///< vnet_needs_csum, vnet_data_valid
+    uint8_t gso_type;     ///< vnet_gso_none, vnet_gso_tcpv4, …; | vnet_gso_ecn
+    uint16_t hdr_len;     ///< Ethernet + IP + TCP header bytes of a GSO frame
+    uint16_t gso_size;    ///< payload bytes per segment (the MSS)
+    uint16_t csum_start;  ///< where the checksummed range starts (from the Ethernet header)
     uint16_t csum_offset; ///< the checksum field, relative to csum_start
 };
 static_assert(sizeof(VirtioNetHdr) == 10);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// test_main.cc — the Catch2 main shared by every unit test binary, with a per-test-case TAP reporter
+// test_main.cc — the Catch2 main shared by every unit test binary, with a per-test-case TAP
+// reporter
 //
 // Catch2 v2's own TAP reporter prints one line per assertion; we count test cases (the README's
 // "N passed" counts every test case), so `-r tapcases` prints one TAP line per leaf test case,

@@ -12,8 +12,8 @@
 #include "common/ns.h"
 
 #include <arpa/inet.h>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -22,9 +22,9 @@
 #include <net/if.h>
 #include <sstream>
 #include <string>
-#include <utility>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <utility>
 
 namespace {
 
@@ -53,15 +53,16 @@ template <typename Addr> std::pair<Addr, unsigned> cidr(int family, const char* 
     const char* slash = std::strchr(s, '/');
     if (slash == nullptr)
         bad("CIDR", s);
-    return {address<Addr>(family, std::string(s, slash)), static_cast<unsigned>(number(slash + 1, max))};
+    return {address<Addr>(family, std::string(s, slash)),
+            static_cast<unsigned>(number(slash + 1, max))};
 }
 
 common::Mac mac(const char* s) {
     common::Mac m{};
     unsigned b[6];
     char tail;
-    if (std::strlen(s) != 17 ||
-        std::sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+    if (std::strlen(s) != 17 || std::sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+                                            &b[3], &b[4], &b[5], &tail) != 6)
         bad("MAC", s);
     for (size_t i = 0; i < 6; ++i)
         m[i] = static_cast<uint8_t>(b[i]);

@@ -53,14 +53,16 @@ TEST_CASE("throw_errno captures errno and formats the message", "[common][error]
     } catch (const common::SysError& e) {
         CHECK(e.err() == ENOENT);
         CHECK(e.message() == "Failed to open '/x'");
-        CHECK(std::string(e.what()) == std::string("Failed to open '/x': ") + std::strerror(ENOENT));
+        CHECK(std::string(e.what()) ==
+              std::string("Failed to open '/x': ") + std::strerror(ENOENT));
     }
 }
 
 TEST_CASE("throw_error uses the given errno", "[common][error]") {
     CHECK_THROWS_MATCHES(common::throw_error(EACCES, "n=%d", 3), common::SysError,
-                         Catch::Predicate<common::SysError>(
-                             [](const common::SysError& e) { return e.err() == EACCES && e.message() == "n=3"; }));
+                         Catch::Predicate<common::SysError>([](const common::SysError& e) {
+                             return e.err() == EACCES && e.message() == "n=3";
+                         }));
 }
 
 TEST_CASE("UsageError keeps the message and the usage flag", "[common][error]") {

@@ -9,14 +9,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <fcntl.h>
+#include <fstream>
 #include <functional>
 #include <ifaddrs.h>
-#include <net/if.h> // before linux/if_tun.h
 #include <linux/if_tun.h>
+#include <net/if.h> // before linux/if_tun.h
 #include <sched.h>
+#include <sstream>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -62,7 +62,8 @@ std::string in_new_netns(const std::function<void()>& fn) {
     if (WIFSIGNALED(status))
         return out + " [child killed by signal " + std::to_string(WTERMSIG(status)) + "]";
     if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && out.empty()))
-        return "child exited with status " + std::to_string(WEXITSTATUS(status)) + " and no message";
+        return "child exited with status " + std::to_string(WEXITSTATUS(status)) +
+               " and no message";
     return out;
 }
 
@@ -119,7 +120,8 @@ std::string if_addr4(const char* name, const char* want) {
     auto text = [](const sockaddr* sa) {
         char buf[INET_ADDRSTRLEN] = "-";
         if (sa != nullptr && sa->sa_family == AF_INET)
-            ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+            ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf,
+                        sizeof buf);
         return std::string(buf);
     };
     for (ifaddrs* i = all; i != nullptr; i = i->ifa_next)
@@ -182,7 +184,8 @@ TEST_CASE("netlink sets the MTU", "[common][netlink]") {
     });
 }
 
-TEST_CASE("netlink adds addresses and default routes; errors carry the kernel errno", "[common][netlink]") {
+TEST_CASE("netlink adds addresses and default routes; errors carry the kernel errno",
+          "[common][netlink]") {
     RUN_OR_SKIP([] {
         common::Netlink nl;
         int lo = nl.ifindex("lo");
@@ -202,13 +205,15 @@ TEST_CASE("netlink adds addresses and default routes; errors carry the kernel er
         // from memory on this (little-endian or not) host.
         char gw[16];
         std::snprintf(gw, sizeof gw, "%08X", ipv4("10.0.2.2").s_addr);
-        expect(has_line(proc_net("route"), std::string("lo\t00000000\t") + gw), "default route read back");
+        expect(has_line(proc_net("route"), std::string("lo\t00000000\t") + gw),
+               "default route read back");
         common::UniqueFd tap = make_tap("t0");
         int t0 = nl.ifindex("t0");
         nl.set_up(t0, true);
         nl.add_addr6(t0, ipv6("fd00::100"), 64);
         // /proc/net/if_inet6: "ADDRESS IFINDEX PREFIXLEN SCOPE FLAGS IFNAME", all hex.
-        expect(has_line(proc_net("if_inet6"), "fd000000000000000000000000000100"), "IPv6 address read back");
+        expect(has_line(proc_net("if_inet6"), "fd000000000000000000000000000100"),
+               "IPv6 address read back");
         char idx_len[16];
         std::snprintf(idx_len, sizeof idx_len, " %02x 40 ", t0);
         bool prefix_ok = false;

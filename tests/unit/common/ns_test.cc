@@ -4,10 +4,10 @@
 #include "tests/unit/skip.h"
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <sched.h>
-#include <csignal>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,12 +97,13 @@ TEST_CASE("run_in_ns joins the target network namespace", "[common][ns]") {
     common::UniqueFd netns = common::ns::open_by_pid(holder, "net");
     struct stat want {};
     REQUIRE(::fstat(netns.get(), &want) == 0);
-    common::UniqueFd seen = common::ns::run_in_ns({userns.get(), netns.get(), -1}, []() -> common::UniqueFd {
-        int fd = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            common::throw_errno("open");
-        return common::UniqueFd(fd);
-    });
+    common::UniqueFd seen =
+        common::ns::run_in_ns({userns.get(), netns.get(), -1}, []() -> common::UniqueFd {
+            int fd = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                common::throw_errno("open");
+            return common::UniqueFd(fd);
+        });
     struct stat got {};
     REQUIRE(::fstat(seen.get(), &got) == 0);
     CHECK(got.st_ino == want.st_ino);

@@ -10,7 +10,9 @@
 using common::UniqueFd;
 
 namespace {
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
+bool is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) >= 0;
+}
 } // namespace
 
 TEST_CASE("UniqueFd closes its fd when destroyed", "[common][unique_fd]") {
@@ -35,7 +37,8 @@ TEST_CASE("UniqueFd moves ownership and release gives it up", "[common][unique_f
     ::close(released);
 }
 
-TEST_CASE("UniqueFd reset closes the old fd and move-assignment closes the target", "[common][unique_fd]") {
+TEST_CASE("UniqueFd reset closes the old fd and move-assignment closes the target",
+          "[common][unique_fd]") {
     common::FdPair a = common::pipe_cloexec();
     common::FdPair b = common::pipe_cloexec();
     int old_a = a.first.get();

@@ -30,8 +30,10 @@ struct TempDir {
 TEST_CASE("listen over a stale socket file, dial it, and pass bytes", "[common][unix_sock]") {
     TempDir dir;
     const std::string path = dir.path + "/s";
-    { common::UniqueFd stale = common::unix_sock::listen(path, 4, 0, "t"); } // leaves the file behind
-    struct stat st{};
+    {
+        common::UniqueFd stale = common::unix_sock::listen(path, 4, 0, "t");
+    } // leaves the file behind
+    struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     common::UniqueFd l = common::unix_sock::listen(path, 4, SOCK_NONBLOCK, "t");
     CHECK((::fcntl(l.get(), F_GETFL) & O_NONBLOCK) != 0);

@@ -39,9 +39,10 @@ TEST_CASE("st_ino is the topmost object's inode without an origin", "[fuse-overl
 }
 
 TEST_CASE("st_ino follows user.fuseoverlayfs.origin down the layers", "[fuse-overlay][attr]") {
-    TempTree t(3, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=x/y"},
-                   {1, "x/y", Kind::file}, {1, "x/y", Kind::xattr,
-                                            std::string("user.fuseoverlayfs.origin=z\0", 28)},
+    TempTree t(3, {{0, "b", Kind::file},
+                   {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=x/y"},
+                   {1, "x/y", Kind::file},
+                   {1, "x/y", Kind::xattr, std::string("user.fuseoverlayfs.origin=z\0", 28)},
                    {2, "z", Kind::file}});
     if (!t.ok())
         SKIP_CASE(t.why());
@@ -58,7 +59,8 @@ TEST_CASE("A dangling origin keeps the inode found so far", "[fuse-overlay][attr
 }
 
 TEST_CASE("fast_ino=1 skips the origin chain", "[fuse-overlay][attr]") {
-    TempTree t(2, {{0, "b", Kind::file}, {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=c"},
+    TempTree t(2, {{0, "b", Kind::file},
+                   {0, "b", Kind::xattr, "user.fuseoverlayfs.origin=c"},
                    {1, "c", Kind::file}});
     if (!t.ok())
         SKIP_CASE(t.why());
@@ -74,8 +76,11 @@ TEST_CASE("A merged directory shows its topmost layer's inode", "[fuse-overlay][
 }
 
 TEST_CASE("Directory nlink is 2 + subdirectories of the merged view", "[fuse-overlay][attr]") {
-    TempTree t(2, {{0, "a/s1", Kind::dir}, {1, "a/s2", Kind::dir}, {1, "a/s1", Kind::dir},
-                   {1, "a/f", Kind::file}, {0, "a/.wh.s3", Kind::whiteout_file},
+    TempTree t(2, {{0, "a/s1", Kind::dir},
+                   {1, "a/s2", Kind::dir},
+                   {1, "a/s1", Kind::dir},
+                   {1, "a/f", Kind::file},
+                   {0, "a/.wh.s3", Kind::whiteout_file},
                    {1, "a/s3", Kind::dir}});
     auto ov = t.overlay(2);
     CHECK(attr(*ov, "a").st_nlink == 4);
@@ -86,9 +91,14 @@ TEST_CASE("Directory nlink is 2 + subdirectories of the merged view", "[fuse-ove
 TEST_CASE("Directory nlink from the listings alone equals the one from the loaded children",
           "[fuse-overlay][attr]") {
     // x: a file in the upper layer over a directory below (not a subdirectory); s3 whited out.
-    TempTree t(3, {{0, "a/x", Kind::file}, {1, "a/x/in", Kind::dir}, {1, "a/s1", Kind::dir},
-                   {2, "a/s2", Kind::dir}, {2, "a/s1", Kind::dir}, {0, "a/.wh.s3", Kind::whiteout_file},
-                   {2, "a/s3", Kind::dir}, {2, "a/f", Kind::file}});
+    TempTree t(3, {{0, "a/x", Kind::file},
+                   {1, "a/x/in", Kind::dir},
+                   {1, "a/s1", Kind::dir},
+                   {2, "a/s2", Kind::dir},
+                   {2, "a/s1", Kind::dir},
+                   {0, "a/.wh.s3", Kind::whiteout_file},
+                   {2, "a/s3", Kind::dir},
+                   {2, "a/f", Kind::file}});
     auto ov = t.overlay(3);
     Result<fuse_entry_param> a = do_lookup(*ov, FUSE_ROOT_ID, "a");
     REQUIRE(a);
@@ -107,8 +117,8 @@ TEST_CASE("uidmapping/gidmapping show on-disk ids mapped; unmapped ids overflow"
     TempTree t(1, {{0, "f", Kind::file}});
     uid_t u = getuid();
     gid_t g = getgid();
-    auto ov = t.overlay(1, opts("uidmapping=" + std::to_string(u) + ":5000:1,gidmapping=:" +
-                                std::to_string(g) + ":6000:1"));
+    auto ov = t.overlay(1, opts("uidmapping=" + std::to_string(u) +
+                                ":5000:1,gidmapping=:" + std::to_string(g) + ":6000:1"));
     struct stat st = attr(*ov, "f");
     CHECK(st.st_uid == 5000);
     CHECK(st.st_gid == 6000);
@@ -131,7 +141,9 @@ TEST_CASE("squash_to_uid/gid take precedence over squash_to_root", "[fuse-overla
 
 TEST_CASE("user.containers.override_stat on a layer root turns override mode on",
           "[fuse-overlay][attr][override]") {
-    TempTree t(1, {{0, "f", Kind::file}, {0, "dev", Kind::file}, {0, "l", Kind::symlink, "f"},
+    TempTree t(1, {{0, "f", Kind::file},
+                   {0, "dev", Kind::file},
+                   {0, "l", Kind::symlink, "f"},
                    {0, "", Kind::xattr, "user.containers.override_stat=0:0:0755:dir"},
                    {0, "f", Kind::xattr, "user.containers.override_stat=5:6:0600:file"},
                    {0, "dev", Kind::xattr, "user.containers.override_stat=0:0:0666:char-1-3"}});
@@ -150,8 +162,10 @@ TEST_CASE("user.containers.override_stat on a layer root turns override mode on"
     CHECK(S_ISLNK(attr(*ov, "l").st_mode)); // only regular files and directories are overridden
 }
 
-TEST_CASE("A malformed override_stat is EINVAL for that file only", "[fuse-overlay][attr][override]") {
-    TempTree t(1, {{0, "bad", Kind::file}, {0, "good", Kind::file},
+TEST_CASE("A malformed override_stat is EINVAL for that file only",
+          "[fuse-overlay][attr][override]") {
+    TempTree t(1, {{0, "bad", Kind::file},
+                   {0, "good", Kind::file},
                    {0, "bad", Kind::xattr, "user.fuseoverlayfs.override_stat=junk"}});
     if (!t.ok())
         SKIP_CASE(t.why());

@@ -4,7 +4,6 @@
 
 #include <catch2/catch.hpp>
 
-
 using ovl::CliError;
 using ovl::OverlayOptions;
 using ovl::parse_cli;
@@ -68,16 +67,15 @@ TEST_CASE("Options may be repeated, combined or attached to -o", "[fuse-overlay]
 
 TEST_CASE("Injected defaults come first: unprivileged", "[fuse-overlay][cli]") {
     OverlayOptions o = parse({"-o", "lowerdir=/l,nosuid", "/m"});
-    CHECK(o.fuse_opts == std::vector<std::string>{"fsname=fuse-overlayfs",
-                                                  "subtype=fuse-overlayfs",
+    CHECK(o.fuse_opts == std::vector<std::string>{"fsname=fuse-overlayfs", "subtype=fuse-overlayfs",
                                                   "default_permissions", "noatime", "nosuid"});
 }
 
 TEST_CASE("Injected defaults for euid 0 add allow_other and suid", "[fuse-overlay][cli]") {
     OverlayOptions o = parse({"-o", "lowerdir=/l", "/m"}, true);
-    CHECK(o.fuse_opts == std::vector<std::string>{"fsname=fuse-overlayfs",
-                                                  "subtype=fuse-overlayfs", "default_permissions",
-                                                  "allow_other", "suid", "noatime"});
+    CHECK(o.fuse_opts == std::vector<std::string>{"fsname=fuse-overlayfs", "subtype=fuse-overlayfs",
+                                                  "default_permissions", "allow_other", "suid",
+                                                  "noatime"});
 }
 
 TEST_CASE("Mount flags are forwarded to libfuse in order", "[fuse-overlay][cli]") {
@@ -87,10 +85,10 @@ TEST_CASE("Mount flags are forwarded to libfuse in order", "[fuse-overlay][cli]"
                               "splice_write,splice_move,diratime,max_write",
                               "/m"});
     std::vector<std::string> tail(o.fuse_opts.begin() + 4, o.fuse_opts.end());
-    CHECK(tail == std::vector<std::string>{"ro", "nodev", "noexec", "exec", "dev", "suid",
-                                           "atime", "allow_root", "allow_other",
-                                           "default_permissions", "kernel_cache", "splice_read",
-                                           "splice_write", "splice_move", "diratime", "max_write"});
+    CHECK(tail == std::vector<std::string>{"ro", "nodev", "noexec", "exec", "dev", "suid", "atime",
+                                           "allow_root", "allow_other", "default_permissions",
+                                           "kernel_cache", "splice_read", "splice_write",
+                                           "splice_move", "diratime", "max_write"});
     CHECK(o.warnings.empty());
 }
 
@@ -167,8 +165,8 @@ TEST_CASE("Integer options take sscanf's %d: a numeric prefix is enough", "[fuse
 }
 
 TEST_CASE("A non-numeric integer option fails with libfuse's two lines", "[fuse-overlay][cli]") {
-    for (std::string opt : {"threaded=x", "squash_to_uid=", "fsync=no", "fast_ino=",
-                            "writeback=a", "noxattrs=?", "xattr_permissions=z", "squash_to_gid=q"}) {
+    for (std::string opt : {"threaded=x", "squash_to_uid=", "fsync=no", "fast_ino=", "writeback=a",
+                            "noxattrs=?", "xattr_permissions=z", "squash_to_gid=q"}) {
         auto [msg, pre] = error_of({"-o", "lowerdir=/l," + opt, "/m"});
         CHECK(msg == "error parsing options");
         CHECK(pre == "fuse: invalid parameter in option `" + opt + "'\n");
@@ -254,17 +252,17 @@ TEST_CASE("-f, -d, --debug and -o debug", "[fuse-overlay][cli]") {
     CHECK(dd.debug);
     CHECK_FALSE(dd.foreground); // upstream's --debug does not keep it in the foreground
     CHECK(dd.fuse_debug);       // but turns on libfuse's trace (which then goes to /dev/null)
-    CHECK(dd.debug_banner ==
-          std::vector<std::string>{"uid=unchanged", "gid=unchanged", "upperdir=NOT USED",
-                                   "workdir=NOT USED", "lowerdir=/l", "mountpoint=/m",
-                                   "plugins=<none>", "fsync=enabled"});
+    CHECK(dd.debug_banner == std::vector<std::string>{"uid=unchanged", "gid=unchanged",
+                                                      "upperdir=NOT USED", "workdir=NOT USED",
+                                                      "lowerdir=/l", "mountpoint=/m",
+                                                      "plugins=<none>", "fsync=enabled"});
     CHECK(f.debug_banner.empty());
-    OverlayOptions db = parse({"-d", "-o", "lowerdir=/a:/c,upperdir=u,workdir=w",
-                               "-o", "uidmapping=0:1:2,fsync=0", "/m"});
-    CHECK(db.debug_banner ==
-          std::vector<std::string>{"uid=0:1:2", "gid=unchanged", "upperdir=u", "workdir=w",
-                                   "lowerdir=/a:/c", "mountpoint=/m", "plugins=<none>",
-                                   "fsync=disabled"});
+    OverlayOptions db = parse({"-d", "-o", "lowerdir=/a:/c,upperdir=u,workdir=w", "-o",
+                               "uidmapping=0:1:2,fsync=0", "/m"});
+    CHECK(db.debug_banner == std::vector<std::string>{"uid=0:1:2", "gid=unchanged", "upperdir=u",
+                                                      "workdir=w", "lowerdir=/a:/c",
+                                                      "mountpoint=/m", "plugins=<none>",
+                                                      "fsync=disabled"});
     OverlayOptions od = parse({"-o", "lowerdir=/l,debug", "/m"});
     CHECK(od.foreground);
     CHECK(od.fuse_debug);

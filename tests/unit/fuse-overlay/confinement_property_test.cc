@@ -59,8 +59,8 @@ std::string snapshot(const std::string& dir) {
         struct stat st {};
         ::lstat(e.path().c_str(), &st);
         std::ostringstream l;
-        l << e.path().string() << ' ' << st.st_mode << ' ' << st.st_size << ' '
-          << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec;
+        l << e.path().string() << ' ' << st.st_mode << ' ' << st.st_size << ' ' << st.st_mtim.tv_sec
+          << '.' << st.st_mtim.tv_nsec;
         if (S_ISREG(st.st_mode))
             l << ' ' << slurp(e.path().string());
         lines.push_back(l.str());
@@ -199,7 +199,8 @@ private:
         switch (op) {
         case 0: { // create, then write through the new open file
             std::string d = pick(dirs()), p = join_path(d, name());
-            Result<Created> c = do_create(*ov_, ino(d), parent_name(p), 0644, O_RDWR, root_caller());
+            Result<Created> c =
+                do_create(*ov_, ino(d), parent_name(p), 0644, O_RDWR, root_caller());
             expect(c.has_value(), !exists(p), "create", p, c ? 0 : c.error().value);
             if (c) {
                 REQUIRE(::pwrite(c->fd.get(), tag.data(), tag.size(), 0) ==
@@ -211,7 +212,8 @@ private:
         }
         case 1: { // mkdir
             std::string d = pick(dirs()), p = join_path(d, name());
-            Result<fuse_entry_param> e = do_mkdir(*ov_, ino(d), parent_name(p), 0755, root_caller());
+            Result<fuse_entry_param> e =
+                do_mkdir(*ov_, ino(d), parent_name(p), 0755, root_caller());
             expect(e.has_value(), !exists(p), "mkdir", p, e ? 0 : e.error().value);
             if (e)
                 tree_[p] = MEnt{T::dir, 0, {}, false};
@@ -219,8 +221,8 @@ private:
         }
         case 2: { // symlink with a hostile target
             std::string d = pick(dirs()), p = join_path(d, name());
-            std::string target = pick(std::vector<std::string>{
-                "../outside/victim", "../../outside", "/etc/passwd", "..", "ld"});
+            std::string target = pick(std::vector<std::string>{"../outside/victim", "../../outside",
+                                                               "/etc/passwd", "..", "ld"});
             Result<fuse_entry_param> e =
                 do_symlink(*ov_, target, ino(d), parent_name(p), root_caller());
             expect(e.has_value(), !exists(p), "symlink", p, e ? 0 : e.error().value);
@@ -318,8 +320,8 @@ private:
                 want = to.t != T::dir;
             same = want && from.t == T::file && to.t == T::file && from.inode == to.inode;
         }
-        Result<void> r = do_rename(*ov_, ino(parent_of(a)), parent_name(a), ino(d),
-                                   parent_name(b), 0);
+        Result<void> r =
+            do_rename(*ov_, ino(parent_of(a)), parent_name(a), ino(d), parent_name(b), 0);
         expect(r.has_value(), want, "rename", a + " " + b, r ? 0 : r.error().value);
         if (!r || same)
             return;
@@ -448,8 +450,7 @@ TEST_CASE("Random op sequences match the model and never touch anything outside 
     }
 }
 
-TEST_CASE("checked_rel refuses '..' and normalises stored paths",
-          "[fuse-overlay][confinement]") {
+TEST_CASE("checked_rel refuses '..' and normalises stored paths", "[fuse-overlay][confinement]") {
     CHECK(checked_rel("/a/./b//c").value() == "a/b/c");
     CHECK(checked_rel("x").value() == "x");
     CHECK_FALSE(checked_rel("../../x"));
@@ -460,11 +461,14 @@ TEST_CASE("checked_rel refuses '..' and normalises stored paths",
 
 // A symlink in the middle of a path: ELOOP from the resolution, or ENOTDIR where the parent
 // directory is opened (O_DIRECTORY on the symlink itself).
-bool refused(int e) { return e == ELOOP || e == ENOTDIR; }
+bool refused(int e) {
+    return e == ELOOP || e == ENOTDIR;
+}
 
 TEST_CASE("Layer resolution never follows a symlink, even inside the layer",
           "[fuse-overlay][confinement]") {
-    TempTree t(1, {{0, "d/f", Kind::file, "in"}, {0, "l", Kind::symlink, "d"},
+    TempTree t(1, {{0, "d/f", Kind::file, "in"},
+                   {0, "l", Kind::symlink, "d"},
                    {0, "out", Kind::symlink, "../.."}});
     Layer l(t.layer_path(0), 0, true);
     CHECK(l.stat("d/f"));

@@ -61,7 +61,8 @@ TEST_CASE("statfs reports namemax minus 4", "[fuse-overlay][statfs]") {
 }
 
 TEST_CASE("The overlay's own xattrs are hidden from get and list", "[fuse-overlay][xattr]") {
-    TempTree t(1, {{0, "f", Kind::file}, {0, "f", Kind::xattr, "user.foo=bar"},
+    TempTree t(1, {{0, "f", Kind::file},
+                   {0, "f", Kind::xattr, "user.foo=bar"},
                    {0, "f", Kind::xattr, "user.fuseoverlayfs.origin=f"},
                    {0, "f", Kind::xattr, "user.overlay.opaque=y"}});
     if (!t.ok())
@@ -84,7 +85,8 @@ TEST_CASE("noxattrs=1 answers ENOSYS", "[fuse-overlay][xattr]") {
 }
 
 TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]") {
-    TempTree t(1, {{0, "plain", Kind::file}, {0, "tagged", Kind::file},
+    TempTree t(1, {{0, "plain", Kind::file},
+                   {0, "tagged", Kind::file},
                    {0, "tagged", Kind::xattr, "user.k=v"}});
     if (!t.ok())
         SKIP_CASE(t.why());

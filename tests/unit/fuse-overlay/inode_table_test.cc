@@ -31,7 +31,8 @@ TEST_CASE("Ids come from a counter and are never reused", "[fuse-overlay][inode_
     CHECK(nb->id > first);
 }
 
-TEST_CASE("Forgetting a directory frees the children readdir cached", "[fuse-overlay][inode_table]") {
+TEST_CASE("Forgetting a directory frees the children readdir cached",
+          "[fuse-overlay][inode_table]") {
     TempTree tree(1, {{0, "d/x", Kind::file}, {0, "d/y", Kind::file}, {0, "d/sub/z", Kind::file}});
     auto ov = tree.overlay(1);
     fuse_ino_t d = lookup_path(*ov, "d");
@@ -48,7 +49,7 @@ TEST_CASE("Forgetting a directory frees the children readdir cached", "[fuse-ove
     CHECK(ov->table.get(d) == nullptr);
     CHECK(ov->table.size() == 1);
     CHECK_FALSE(ov->table.root()->loaded); // the root's listing lost an entry
-    CHECK(lookup_path(*ov, "d/y") != 0);    // and is rebuilt on demand
+    CHECK(lookup_path(*ov, "d/y") != 0);   // and is rebuilt on demand
 }
 
 TEST_CASE("A forget larger than the count just frees", "[fuse-overlay][inode_table]") {

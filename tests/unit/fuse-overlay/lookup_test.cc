@@ -8,8 +8,10 @@ using namespace ovl;
 using namespace ovl::test;
 
 TEST_CASE("The leftmost lower layer wins for a file", "[fuse-overlay][lookup]") {
-    TempTree t(3, {{0, "a", Kind::file, "top"}, {1, "a", Kind::file, "mid"},
-                   {2, "a", Kind::file, "bottom"}, {2, "b", Kind::file, "b2"}});
+    TempTree t(3, {{0, "a", Kind::file, "top"},
+                   {1, "a", Kind::file, "mid"},
+                   {2, "a", Kind::file, "bottom"},
+                   {2, "b", Kind::file, "b2"}});
     auto ov = t.overlay(3);
     CHECK(read_all(*ov, lookup_path(*ov, "a")) == "top");
     CHECK(read_all(*ov, lookup_path(*ov, "b")) == "b2");
@@ -39,7 +41,8 @@ TEST_CASE("A char 0/0 whiteout hides the name below", "[fuse-overlay][lookup][wh
 }
 
 TEST_CASE("A .wh.NAME file hides the name below", "[fuse-overlay][lookup][whiteout]") {
-    TempTree t(2, {{0, ".wh.a", Kind::whiteout_file}, {1, "a", Kind::file, "lower"},
+    TempTree t(2, {{0, ".wh.a", Kind::whiteout_file},
+                   {1, "a", Kind::file, "lower"},
                    {1, "b", Kind::file, "b"}});
     auto ov = t.overlay(2);
     CHECK(lookup_path(*ov, "a") == 0);
@@ -48,8 +51,10 @@ TEST_CASE("A .wh.NAME file hides the name below", "[fuse-overlay][lookup][whiteo
 
 TEST_CASE("A whiteout in a middle layer hides only what is below it",
           "[fuse-overlay][lookup][whiteout]") {
-    TempTree t(3, {{0, "a", Kind::file, "top"}, {1, ".wh.a", Kind::whiteout_file},
-                   {2, "a", Kind::file, "bottom"}, {1, ".wh.b", Kind::whiteout_file},
+    TempTree t(3, {{0, "a", Kind::file, "top"},
+                   {1, ".wh.a", Kind::whiteout_file},
+                   {2, "a", Kind::file, "bottom"},
+                   {1, ".wh.b", Kind::whiteout_file},
                    {2, "b", Kind::file, "b"}});
     auto ov = t.overlay(3);
     CHECK(read_all(*ov, lookup_path(*ov, "a")) == "top");
@@ -78,15 +83,16 @@ TEST_CASE("A file above a directory hides the directory", "[fuse-overlay][lookup
 }
 
 TEST_CASE("A directory above a file hides the file and stops the merge", "[fuse-overlay][lookup]") {
-    TempTree t(3, {{0, "d/a", Kind::file, "a"}, {1, "d", Kind::file, "f"},
-                   {2, "d/b", Kind::file, "b"}});
+    TempTree t(
+        3, {{0, "d/a", Kind::file, "a"}, {1, "d", Kind::file, "f"}, {2, "d/b", Kind::file, "b"}});
     auto ov = t.overlay(3);
     CHECK(lookup_path(*ov, "d/a") != 0);
     CHECK(lookup_path(*ov, "d/b") == 0);
 }
 
 TEST_CASE("Opaque by .wh..wh..opq", "[fuse-overlay][lookup][opaque]") {
-    TempTree t(2, {{0, "d/.wh..wh..opq", Kind::opaque_file}, {0, "d/a", Kind::file, "a"},
+    TempTree t(2, {{0, "d/.wh..wh..opq", Kind::opaque_file},
+                   {0, "d/a", Kind::file, "a"},
                    {1, "d/b", Kind::file, "b"}});
     auto ov = t.overlay(2);
     CHECK(lookup_path(*ov, "d/a") != 0);
@@ -96,8 +102,10 @@ TEST_CASE("Opaque by .wh..wh..opq", "[fuse-overlay][lookup][opaque]") {
 TEST_CASE("Opaque by user.overlay.opaque (kernel userxattr) and user.fuseoverlayfs.opaque",
           "[fuse-overlay][lookup][opaque]") {
     for (std::string name : {"user.overlay.opaque", "user.fuseoverlayfs.opaque"}) {
-        TempTree t(2, {{0, "d", Kind::dir}, {0, "d", Kind::xattr, name + "=y"},
-                       {1, "d/b", Kind::file, "b"}, {1, "e/b", Kind::file, "b"}});
+        TempTree t(2, {{0, "d", Kind::dir},
+                       {0, "d", Kind::xattr, name + "=y"},
+                       {1, "d/b", Kind::file, "b"},
+                       {1, "e/b", Kind::file, "b"}});
         if (!t.ok())
             SKIP_CASE(t.why()); // no user xattrs on this filesystem
         auto ov = t.overlay(2);
@@ -108,7 +116,8 @@ TEST_CASE("Opaque by user.overlay.opaque (kernel userxattr) and user.fuseoverlay
 }
 
 TEST_CASE("Opaque by trusted.overlay.opaque (privileged)", "[fuse-overlay][lookup][opaque]") {
-    TempTree t(2, {{0, "d", Kind::dir}, {0, "d", Kind::xattr, "trusted.overlay.opaque=y"},
+    TempTree t(2, {{0, "d", Kind::dir},
+                   {0, "d", Kind::xattr, "trusted.overlay.opaque=y"},
                    {1, "d/b", Kind::file, "b"}});
     if (!t.ok())
         SKIP_CASE(t.why()); // trusted.* needs CAP_SYS_ADMIN: runs when the suite runs as root
@@ -119,7 +128,8 @@ TEST_CASE("Opaque by trusted.overlay.opaque (privileged)", "[fuse-overlay][looku
 TEST_CASE("An opaque xattr other than y is not opaque, and wins over the marker file",
           "[fuse-overlay][lookup][opaque]") {
     TempTree t(2, {{0, "d/.wh..wh..opq", Kind::opaque_file},
-                   {0, "d", Kind::xattr, "user.overlay.opaque=n"}, {1, "d/b", Kind::file, "b"}});
+                   {0, "d", Kind::xattr, "user.overlay.opaque=n"},
+                   {1, "d/b", Kind::file, "b"}});
     if (!t.ok())
         SKIP_CASE(t.why());
     auto ov = t.overlay(2);
@@ -128,8 +138,10 @@ TEST_CASE("An opaque xattr other than y is not opaque, and wins over the marker 
 
 TEST_CASE("An opaque directory in a middle layer still merges with the layers above",
           "[fuse-overlay][lookup][opaque]") {
-    TempTree t(3, {{0, "d/a", Kind::file, "a"}, {1, "d/.wh..wh..opq", Kind::opaque_file},
-                   {1, "d/m", Kind::file, "m"}, {2, "d/b", Kind::file, "b"}});
+    TempTree t(3, {{0, "d/a", Kind::file, "a"},
+                   {1, "d/.wh..wh..opq", Kind::opaque_file},
+                   {1, "d/m", Kind::file, "m"},
+                   {2, "d/b", Kind::file, "b"}});
     auto ov = t.overlay(3);
     CHECK(lookup_path(*ov, "d/a") != 0);
     CHECK(lookup_path(*ov, "d/m") != 0);
@@ -156,7 +168,8 @@ TEST_CASE("Lookup counts references and forget frees the node", "[fuse-overlay][
     CHECK(again != a);
 }
 
-TEST_CASE("Lookup in a non-directory is ENOTDIR and an unknown id ESTALE", "[fuse-overlay][lookup]") {
+TEST_CASE("Lookup in a non-directory is ENOTDIR and an unknown id ESTALE",
+          "[fuse-overlay][lookup]") {
     TempTree t(1, {{0, "f", Kind::file, "x"}});
     auto ov = t.overlay(1);
     fuse_ino_t f = lookup_path(*ov, "f");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// man_test.cc — every option cli.cc parses is documented in man/fuse-overlay.1.scd (docs/style.md B12)
+// man_test.cc — every option cli.cc parses is documented in man/fuse-overlay.1.scd (docs/style.md
+// B12)
 #include "fuse-overlay/cli.h"
 
 #include <catch2/catch.hpp>
@@ -20,10 +21,10 @@ TEST_CASE("Every -o key is parsed without a warning and appears in the man page"
         std::string opt(key);
         if (key != "squash_to_root" && key != "static_nlink" && key != "volatile" &&
             key != "noacl" && key != "debug")
-            opt += key == "redirect_dir" ? "=off"
-                   : key == "plugins"  ? "="
+            opt += key == "redirect_dir"                           ? "=off"
+                   : key == "plugins"                              ? "="
                    : key.find("mapping") != std::string_view::npos ? "=0:0:1"
-                                                                  : "=1";
+                                                                   : "=1";
         if (key == "lowerdir")
             continue;
         ovl::OverlayOptions o =

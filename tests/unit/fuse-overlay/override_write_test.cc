@@ -185,8 +185,8 @@ TEST_CASE("format_stat_override writes what parse_stat_override reads",
     CHECK(format_stat_override({1, 2, S_IFCHR | 0620, S_IFCHR, makedev(4, 64)}) ==
           "1:2:620:char-4-64");
     CHECK(format_stat_override({1, 2, 0777, S_IFLNK, 0}) == "1:2:777:symlink");
-    std::optional<StatOverride> o = parse_stat_override(format_stat_override(
-        {7, 8, 0640, S_IFBLK, makedev(259, 70000)}));
+    std::optional<StatOverride> o =
+        parse_stat_override(format_stat_override({7, 8, 0640, S_IFBLK, makedev(259, 70000)}));
     REQUIRE(o);
     CHECK(o->type == S_IFBLK);
     CHECK(o->rdev == makedev(259, 70000));

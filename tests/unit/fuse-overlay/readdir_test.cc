@@ -12,16 +12,23 @@ using namespace ovl::test;
 using Names = std::vector<std::string>;
 
 TEST_CASE("readdir is the sorted union without duplicates", "[fuse-overlay][readdir]") {
-    TempTree t(3, {{0, "z", Kind::file}, {0, "b", Kind::file}, {1, "a", Kind::file},
-                   {1, "b", Kind::file}, {2, "c", Kind::file}, {2, "z", Kind::dir}});
+    TempTree t(3, {{0, "z", Kind::file},
+                   {0, "b", Kind::file},
+                   {1, "a", Kind::file},
+                   {1, "b", Kind::file},
+                   {2, "c", Kind::file},
+                   {2, "z", Kind::dir}});
     auto ov = t.overlay(3);
     CHECK(list(*ov, FUSE_ROOT_ID) == Names{"a", "b", "c", "z"});
 }
 
 TEST_CASE("readdir hides whiteouts of both forms and the names they hide",
           "[fuse-overlay][readdir][whiteout]") {
-    TempTree t(2, {{0, ".wh.a", Kind::whiteout_file}, {0, "keep", Kind::file},
-                   {1, "a", Kind::file}, {1, "b", Kind::file}, {0, "b", Kind::whiteout_dev}});
+    TempTree t(2, {{0, ".wh.a", Kind::whiteout_file},
+                   {0, "keep", Kind::file},
+                   {1, "a", Kind::file},
+                   {1, "b", Kind::file},
+                   {0, "b", Kind::whiteout_dev}});
     if (!t.ok())
         SKIP_CASE(t.why());
     auto ov = t.overlay(2);
@@ -30,7 +37,8 @@ TEST_CASE("readdir hides whiteouts of both forms and the names they hide",
 
 TEST_CASE("A whiteout does not hide the same name in its own layer",
           "[fuse-overlay][readdir][whiteout]") {
-    TempTree t(2, {{0, ".wh.a", Kind::whiteout_file}, {0, "a", Kind::file, "new"},
+    TempTree t(2, {{0, ".wh.a", Kind::whiteout_file},
+                   {0, "a", Kind::file, "new"},
                    {1, "a", Kind::file, "old"}});
     auto ov = t.overlay(2);
     CHECK(list(*ov, FUSE_ROOT_ID) == Names{"a"});
@@ -39,8 +47,10 @@ TEST_CASE("A whiteout does not hide the same name in its own layer",
 
 TEST_CASE("readdir of an opaque directory shows only its own layer and above",
           "[fuse-overlay][readdir][opaque]") {
-    TempTree t(3, {{0, "d/top", Kind::file}, {1, "d/.wh..wh..opq", Kind::opaque_file},
-                   {1, "d/mid", Kind::file}, {2, "d/low", Kind::file}});
+    TempTree t(3, {{0, "d/top", Kind::file},
+                   {1, "d/.wh..wh..opq", Kind::opaque_file},
+                   {1, "d/mid", Kind::file},
+                   {2, "d/low", Kind::file}});
     auto ov = t.overlay(3);
     CHECK(list(*ov, lookup_path(*ov, "d")) == Names{"mid", "top"});
 }
@@ -71,7 +81,8 @@ TEST_CASE("readdir d_ino and d_type agree with lookup", "[fuse-overlay][readdir]
     }
 }
 
-TEST_CASE("After readdir, lookups of absent names need no layer access", "[fuse-overlay][readdir]") {
+TEST_CASE("After readdir, lookups of absent names need no layer access",
+          "[fuse-overlay][readdir]") {
     TempTree t(1, {{0, "a", Kind::file}});
     auto ov = t.overlay(1);
     CHECK(list(*ov, FUSE_ROOT_ID) == Names{"a"});
@@ -79,7 +90,8 @@ TEST_CASE("After readdir, lookups of absent names need no layer access", "[fuse-
     CHECK(do_lookup(*ov, FUSE_ROOT_ID, "b")->ino == 0);
 }
 
-TEST_CASE("opendir is cheap: the listing is taken at the first readdir", "[fuse-overlay][readdir]") {
+TEST_CASE("opendir is cheap: the listing is taken at the first readdir",
+          "[fuse-overlay][readdir]") {
     TempTree t(1, {{0, "a", Kind::file}});
     auto ov = t.overlay(1);
     Result<std::unique_ptr<DirHandle>> h = do_opendir(*ov, FUSE_ROOT_ID);
@@ -99,8 +111,12 @@ TEST_CASE("opendir of a file is ENOTDIR", "[fuse-overlay][readdir]") {
 }
 
 TEST_CASE("merged_names reports the first layer listing each name", "[fuse-overlay][readdir]") {
-    TempTree t(3, {{0, "a", Kind::file}, {1, "b", Kind::file}, {2, "b", Kind::file},
-                   {2, "c", Kind::file}, {1, ".wh.c", Kind::whiteout_file}, {2, "d", Kind::file}});
+    TempTree t(3, {{0, "a", Kind::file},
+                   {1, "b", Kind::file},
+                   {2, "b", Kind::file},
+                   {2, "c", Kind::file},
+                   {1, ".wh.c", Kind::whiteout_file},
+                   {2, "d", Kind::file}});
     auto ov = t.overlay(3);
     Result<std::vector<MergedName>> m = merged_names(ov->layers, {0, 1, 2}, "");
     REQUIRE(m);

@@ -138,8 +138,8 @@ TEST_CASE("A removed node the kernel still holds stays valid; a new name gets a 
 
 TEST_CASE("An unlinked upper file the kernel still holds stays reachable until forgotten",
           "[fuse-overlay][remove]") {
-    TempTree t(2, {{0, "f", Kind::file, "data"}, {1, "f", Kind::file, "low"},
-                   {0, "g", Kind::file, "gg"}});
+    TempTree t(
+        2, {{0, "f", Kind::file, "data"}, {1, "f", Kind::file, "low"}, {0, "g", Kind::file, "gg"}});
     auto ov = t.overlay(2, {}, true);
     fuse_ino_t f = lookup_path(*ov, "f");
     fuse_ino_t g = lookup_path(*ov, "g");

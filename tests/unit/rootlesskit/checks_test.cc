@@ -237,8 +237,7 @@ TEST_CASE("port driver checks", "[rootlesskit][checks]") {
     CHECK(port_error({"--port-driver=implicit", "--net=slirp4netns"}) ==
           "port driver requires pasta network");
     CHECK(port_error({"--port-driver=implicit", "--net=pasta"}) == "(no error)");
-    CHECK(port_error({"--port-driver=builtin", "--net=slirp4netns"}) ==
-          "(no error)");
+    CHECK(port_error({"--port-driver=builtin", "--net=slirp4netns"}) == "(no error)");
     CHECK(port_error({"--port-driver=builtin", "--net=none"}) == "(no error)");
     CHECK(port_error({"--port-driver=slirp4netns", "--net=slirp4netns"}) == "(no error)");
     CHECK(port_error({"--port-driver=implicit", "--net=pasta", "-p", "127.0.0.1:8080:80/tcp"}) ==

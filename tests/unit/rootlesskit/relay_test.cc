@@ -96,7 +96,8 @@ struct LoopbackRelay {
     Relay relay;
     LoopbackRelay(int type, RelayLimits limits)
         : server(loopback_listener(type, server_port)),
-          relay(local_dial, [](const DialRequest&) {}, limits) {
+          relay(
+              local_dial, [](const DialRequest&) {}, limits) {
         relay.add(1, loopback_listener(type, port), target_of(type == SOCK_DGRAM, server_port));
     }
 };
@@ -162,7 +163,8 @@ TEST_CASE("max connections follow the fd limit", "[rootlesskit][relay]") {
 
 TEST_CASE("relay on socketpairs: both directions, half-close each way, then the end",
           "[rootlesskit][relay]") {
-    Relay relay(local_dial, [](const DialRequest&) {}, RelayLimits{});
+    Relay relay(
+        local_dial, [](const DialRequest&) {}, RelayLimits{});
     uint16_t port = 0;
     relay.add(1, loopback_listener(SOCK_STREAM, port), target_of(false, 1));
     common::FdPair client = common::socketpair_cloexec(SOCK_STREAM);
@@ -188,7 +190,8 @@ TEST_CASE("relay on socketpairs: both directions, half-close each way, then the 
 
 TEST_CASE("relay: a server that goes away ends the connection; removing a port closes the rest",
           "[rootlesskit][relay]") {
-    Relay relay(local_dial, [](const DialRequest&) {}, RelayLimits{});
+    Relay relay(
+        local_dial, [](const DialRequest&) {}, RelayLimits{});
     uint16_t port = 0;
     relay.add(7, loopback_listener(SOCK_STREAM, port), target_of(false, 1));
     common::FdPair c1 = common::socketpair_cloexec(SOCK_STREAM);

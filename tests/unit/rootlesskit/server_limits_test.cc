@@ -169,8 +169,7 @@ TEST_CASE("200 silent clients: another is answered within a second, on two threa
     CHECK(thread_count() <= before + 2);
 }
 
-TEST_CASE("at the client cap a new client evicts the oldest waiting one",
-          "[rootlesskit][server]") {
+TEST_CASE("at the client cap a new client evicts the oldest waiting one", "[rootlesskit][server]") {
     TestServer ts(ServerLimits{.max_clients = 4});
     auto& [t, s] = ts;
     std::vector<UniqueFd> idle;
@@ -243,8 +242,7 @@ public:
 };
 } // namespace
 
-TEST_CASE("a port driver call that blocks holds up only its own client",
-          "[rootlesskit][server]") {
+TEST_CASE("a port driver call that blocks holds up only its own client", "[rootlesskit][server]") {
     auto ports = std::make_shared<BlockingPorts>();
     TestServer ts({}, Info{"/s", 1, nullptr, ports});
     const std::string& path = ts.t.path;
@@ -260,8 +258,7 @@ TEST_CASE("a port driver call that blocks holds up only its own client",
     CHECK(out.find("\r\n\r\nnull") != std::string::npos);
 }
 
-TEST_CASE("pipelined requests on one connection are answered in order",
-          "[rootlesskit][server]") {
+TEST_CASE("pipelined requests on one connection are answered in order", "[rootlesskit][server]") {
     TestServer ts;
     UniqueFd c = dial(ts.t.path);
     std::string req = "GET /v1/info HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\n"
@@ -305,8 +302,7 @@ TEST_CASE("a chunked body fed one byte at a time is parsed with linear work",
     CHECK(p.request().path == "/");
 }
 
-TEST_CASE("the parser gives the same request however the bytes are split",
-          "[rootlesskit][http]") {
+TEST_CASE("the parser gives the same request however the bytes are split", "[rootlesskit][http]") {
     std::string s = "POST http://x/v1/ports?a=b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
                     "chunked\r\n\r\n4;ext=1\r\nabcd\r\n2\r\nef\r\n0\r\n\r\n";
     for (size_t step : {1u, 2u, 3u, 7u, 64u}) {
@@ -323,8 +319,7 @@ TEST_CASE("the parser gives the same request however the bytes are split",
     }
 }
 
-TEST_CASE("a chunk-size line without an end is bad, not buffered for ever",
-          "[rootlesskit][http]") {
+TEST_CASE("a chunk-size line without an end is bad, not buffered for ever", "[rootlesskit][http]") {
     RequestParser p;
     p.append("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;");
     CHECK(p.parse() == ParseStatus::incomplete);

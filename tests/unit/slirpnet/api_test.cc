@@ -36,9 +36,9 @@ TEST_CASE("add, list and remove hostfwd give slirp4netns' exact replies", "[slir
                         std::to_string(p1) +
                         ", \"guest_addr\": \"10.0.2.100\", \"guest_port\": 80}") ==
           "{\"return\":{\"id\":1}}");
-    CHECK(add(t.st, "{\"proto\":\"udp\",\"host_addr\":\"0.0.0.0\",\"host_port\":" +
-                        std::to_string(p2) + ",\"guest_addr\":\"\",\"guest_port\":53}") ==
-          "{\"return\":{\"id\":2}}");
+    CHECK(add(t.st,
+              "{\"proto\":\"udp\",\"host_addr\":\"0.0.0.0\",\"host_port\":" + std::to_string(p2) +
+                  ",\"guest_addr\":\"\",\"guest_port\":53}") == "{\"return\":{\"id\":2}}");
     CHECK(api_handle(t.st, "{\"execute\": \"list_hostfwd\"}") ==
           "{\"entries\":[{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":" +
               std::to_string(p1) +
@@ -61,7 +61,9 @@ TEST_CASE("An empty forward list is {\"entries\":[]}", "[slirpnet][api]") {
 
 TEST_CASE("Malformed requests get slirp4netns' error replies", "[slirpnet][api]") {
     TestStack t;
-    auto e = [](const char* d) { return std::string("{\"error\":{\"desc\":\"bad request: ") + d + "\"}}"; };
+    auto e = [](const char* d) {
+        return std::string("{\"error\":{\"desc\":\"bad request: ") + d + "\"}}";
+    };
     CHECK(api_handle(t.st, "badjson") == e("cannot parse JSON"));
     CHECK(api_handle(t.st, "") == e("cannot parse JSON"));
     CHECK(api_handle(t.st, "[1,2]") == e("json_object() failed"));
@@ -85,8 +87,8 @@ TEST_CASE("add_hostfwd validates fields in slirp4netns' order", "[slirpnet][api]
     CHECK(add(t.st, "{\"host_port\": 8080, \"guest_port\": 80}") == e("proto"));
     CHECK(api_handle(t.st, "{\"execute\":\"add_hostfwd\"}") == e("proto"));
     for (const char* p : {"bad", "sctp", "tcp6", "udp6", "TCP"})
-        CHECK(add(t.st, std::string("{\"proto\":\"") + p + "\",\"host_port\":1,\"guest_port\":1}") ==
-              e("proto"));
+        CHECK(add(t.st, std::string("{\"proto\":\"") + p +
+                            "\",\"host_port\":1,\"guest_port\":1}") == e("proto"));
     CHECK(add(t.st, "{\"proto\":\"tcp\",\"host_addr\":\"::\",\"host_port\":1,\"guest_port\":1}") ==
           e("host_addr"));
     CHECK(add(t.st, "{\"proto\":\"tcp\",\"guest_port\":1}") == e("host_port"));
@@ -105,8 +107,9 @@ TEST_CASE("add_hostfwd validates fields in slirp4netns' order", "[slirpnet][api]
 TEST_CASE("A port already in use gives slirp_add_hostfwd failed", "[slirpnet][api]") {
     TestStack t;
     int p = free_port();
-    std::string req = "{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":" +
-                      std::to_string(p) + ",\"guest_port\":80}";
+    std::string req =
+        "{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":" + std::to_string(p) +
+        ",\"guest_port\":80}";
     CHECK(add(t.st, req) == "{\"return\":{\"id\":1}}");
     CHECK(add(t.st, req) ==
           "{\"error\":{\"desc\":\"bad request: add_hostfwd: slirp_add_hostfwd failed\"}}");
@@ -117,9 +120,8 @@ TEST_CASE("Ports are C (int) casts of doubles and list echoes them", "[slirpnet]
     int p = free_port();
     CHECK(add(t.st, "{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":" +
                         std::to_string(p) + ".7,\"guest_port\":80}") == "{\"return\":{\"id\":1}}");
-    CHECK(api_handle(t.st, "{\"execute\":\"list_hostfwd\"}").find("\"host_port\":" +
-                                                                  std::to_string(p) + ",") !=
-          std::string::npos);
+    CHECK(api_handle(t.st, "{\"execute\":\"list_hostfwd\"}")
+              .find("\"host_port\":" + std::to_string(p) + ",") != std::string::npos);
 }
 
 namespace {

@@ -103,7 +103,8 @@ TEST_CASE("Limits keep every table below the fd limit with a reserve", "[slirpne
     for (size_t n : {size_t{64}, size_t{256}, size_t{1024}, size_t{4096}, size_t{20000}}) {
         Limits l = Limits::for_nofile(n);
         INFO(n);
-        CHECK(l.tcp + l.udp + max_icmp_flows + l.forwards + Limits::reserve <= std::max(n, Limits::reserve + max_icmp_flows));
+        CHECK(l.tcp + l.udp + max_icmp_flows + l.forwards + Limits::reserve <=
+              std::max(n, Limits::reserve + max_icmp_flows));
     }
     CHECK(Limits::for_nofile(1024).tcp > 0);
 }

@@ -20,8 +20,8 @@ TEST_CASE("An odd trailing byte is padded with zero", "[slirpnet][checksum]") {
 }
 
 TEST_CASE("A buffer including its own checksum verifies to zero", "[slirpnet][checksum]") {
-    std::array<std::byte, 6> d{std::byte{0x45}, std::byte{0x00}, std::byte{0x00}, std::byte{0x1c},
-                               std::byte{0}, std::byte{0}};
+    std::array<std::byte, 6> d{std::byte{0x45}, std::byte{0x00}, std::byte{0x00},
+                               std::byte{0x1c}, std::byte{0},    std::byte{0}};
     uint16_t c = csum::finish(d);
     d[4] = std::byte(c >> 8);
     d[5] = std::byte(c & 0xff);

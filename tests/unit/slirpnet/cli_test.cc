@@ -4,10 +4,10 @@
 
 #include "common/error.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdio>
-#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>

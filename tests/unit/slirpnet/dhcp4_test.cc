@@ -58,8 +58,8 @@ Reply parse_reply(const Bytes& f) {
             continue;
         }
         size_t len = static_cast<uint8_t>(o[i + 1]);
-        rep.opts[code] = Bytes(o.begin() + static_cast<long>(i + 2),
-                               o.begin() + static_cast<long>(i + 2 + len));
+        rep.opts[code] =
+            Bytes(o.begin() + static_cast<long>(i + 2), o.begin() + static_cast<long>(i + 2 + len));
         i += 2 + len;
     }
     return rep;

@@ -47,8 +47,7 @@ struct Guest {
     uint16_t sport = 41000, dport = 0;
     Addr dst;
     uint32_t seq = 5000;
-    explicit Guest(Family f, Config c = TestStack::with_v6())
-        : fam(f), t(c), dst(f.gw()) {}
+    explicit Guest(Family f, Config c = TestStack::with_v6()) : fam(f), t(c), dst(f.gw()) {}
 
     void send(uint8_t flags, uint32_t ack, const Bytes& data = {}) {
         t.in(ip_frame(fam.guest(), dst, IPPROTO_TCP,
@@ -93,9 +92,15 @@ struct Guest {
 };
 
 /// The unreachable type and code a guest of this family sees for a closed port / refusal.
-uint8_t unreach_type(const Family& f) { return f.v6 ? ICMP6_DST_UNREACH : ICMP_DEST_UNREACH; }
-uint8_t port_code(const Family& f) { return f.v6 ? ICMP6_DST_UNREACH_NOPORT : ICMP_PORT_UNREACH; }
-uint8_t net_code(const Family& f) { return f.v6 ? ICMP6_DST_UNREACH_NOROUTE : ICMP_NET_UNREACH; }
+uint8_t unreach_type(const Family& f) {
+    return f.v6 ? ICMP6_DST_UNREACH : ICMP_DEST_UNREACH;
+}
+uint8_t port_code(const Family& f) {
+    return f.v6 ? ICMP6_DST_UNREACH_NOPORT : ICMP_PORT_UNREACH;
+}
+uint8_t net_code(const Family& f) {
+    return f.v6 ? ICMP6_DST_UNREACH_NOROUTE : ICMP_NET_UNREACH;
+}
 
 } // namespace
 
@@ -247,8 +252,14 @@ TEST_CASE("An IPv6 host_addr forwards to the guest's IPv6 address (beyond the or
     Family f{true};
     Guest g(f);
     // the guest has been seen at its SLAAC address
-    Bytes echo{std::byte{ICMP6_ECHO_REQUEST}, std::byte{0}, std::byte{0}, std::byte{0},
-               std::byte{0}, std::byte{1}, std::byte{0}, std::byte{1}};
+    Bytes echo{std::byte{ICMP6_ECHO_REQUEST},
+               std::byte{0},
+               std::byte{0},
+               std::byte{0},
+               std::byte{0},
+               std::byte{1},
+               std::byte{0},
+               std::byte{1}};
     set_l4_csum(echo, 2, f.guest(), f.gw(), IPPROTO_ICMPV6);
     g.t.in(ip_frame(f.guest(), f.gw(), IPPROTO_ICMPV6, echo));
     REQUIRE(g.take().size() == 1);
@@ -285,7 +296,8 @@ namespace {
 
 Bytes tcp6(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags) {
     Addr gw = Family{true}.gw();
-    return ipv6_frame(guest6, gw, IPPROTO_TCP, tcp_seg_any(guest6, gw, sport, dport, seq, ack, flags));
+    return ipv6_frame(guest6, gw, IPPROTO_TCP,
+                      tcp_seg_any(guest6, gw, sport, dport, seq, ack, flags));
 }
 } // namespace
 
@@ -345,8 +357,8 @@ TEST_CASE("TCP over IPv6 toward an offloading sink: TCPv6 GSO super-frames, cut 
                     got.push_back(static_cast<char>(b));
             }
         }
-        ether::input(st, tcp6(40001, srv.port, 1001, next + static_cast<uint32_t>(got.size()),
-                              tcp_ack));
+        ether::input(
+            st, tcp6(40001, srv.port, 1001, next + static_cast<uint32_t>(got.size()), tcp_ack));
     }
     CHECK(saw_gso);
     CHECK(got == data);

@@ -26,7 +26,9 @@ inline constexpr uint32_t guest_ip = 0x0a000264;
 /// Collects frames the stack sends to the guest.
 struct CaptureSink : FrameSink {
     std::vector<Bytes> frames;
-    void send(std::span<const std::byte> f) noexcept override { frames.emplace_back(f.begin(), f.end()); }
+    void send(std::span<const std::byte> f) noexcept override {
+        frames.emplace_back(f.begin(), f.end());
+    }
 };
 
 /// Binds `fd` to 127.0.0.1 on an ephemeral port and returns the port; 0 when bind fails.
@@ -209,7 +211,8 @@ inline Bytes udp_seg_any(const Addr& src, const Addr& dst, uint16_t sport, uint1
     return b;
 }
 
-inline Bytes udp_seg(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
+inline Bytes udp_seg(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                     const Bytes& payload) {
     return udp_seg_any(Addr::of4(src), Addr::of4(dst), sport, dport, payload);
 }
 
@@ -280,7 +283,8 @@ inline std::optional<ParsedAny> parse_any(const Bytes& f) {
 struct TestStack {
     CaptureSink sink;
     Stack st;
-    explicit TestStack(Config c = Config::from_cidr(0x0a000200, 24)) : st(with_no_resolv(c), sink) {}
+    explicit TestStack(Config c = Config::from_cidr(0x0a000200, 24))
+        : st(with_no_resolv(c), sink) {}
     /// The default plan with --enable-ipv6 (for family-generic cases: `v6` turns it on).
     static Config with_v6(bool v6 = true) {
         Config c = Config::from_cidr(0x0a000200, 24);

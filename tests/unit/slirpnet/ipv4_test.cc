@@ -35,7 +35,8 @@ TEST_CASE("Ping to the DNS address is answered from the DNS MAC", "[slirpnet][ic
     CHECK(r->eth.src[5] == 0x03);
 }
 
-TEST_CASE("Ping to the gateway is answered even with --disable-host-loopback", "[slirpnet][icmp4]") {
+TEST_CASE("Ping to the gateway is answered even with --disable-host-loopback",
+          "[slirpnet][icmp4]") {
     Config c = Config::from_cidr(0x0a000200, 24);
     c.disable_host_loopback = true;
     TestStack t(c);

@@ -49,7 +49,9 @@ Bytes ns(const Addr& src, const Addr& target, uint8_t hop = 255) {
                       hop);
 }
 
-uint8_t u8(std::span<const std::byte> b, size_t i) { return static_cast<uint8_t>(b[i]); }
+uint8_t u8(std::span<const std::byte> b, size_t i) {
+    return static_cast<uint8_t>(b[i]);
+}
 uint16_t u16(std::span<const std::byte> b, size_t i) {
     return static_cast<uint16_t>((u8(b, i) << 8) | u8(b, i + 1));
 }
@@ -91,11 +93,11 @@ TEST_CASE("A Router Solicitation gets libslirp's Router Advertisement plus MTU a
     REQUIRE(m.size() == 16 + 8 + 32 + 8 + 24);
     CHECK(u8(m, 0) == ND_ROUTER_ADVERT);
     CHECK(u8(m, 1) == 0);
-    CHECK(u8(m, 4) == 64);     // cur hop limit
-    CHECK(u8(m, 5) == 0);      // M=0 O=0
-    CHECK(u16(m, 6) == 1800);  // router lifetime
-    CHECK(u32(m, 8) == 0);     // reachable
-    CHECK(u32(m, 12) == 0);    // retrans
+    CHECK(u8(m, 4) == 64);    // cur hop limit
+    CHECK(u8(m, 5) == 0);     // M=0 O=0
+    CHECK(u16(m, 6) == 1800); // router lifetime
+    CHECK(u32(m, 8) == 0);    // reachable
+    CHECK(u32(m, 12) == 0);   // retrans
     // source link-layer address
     CHECK(u8(m, 16) == ND_OPT_SOURCE_LINKADDR);
     CHECK(u8(m, 17) == 1);
@@ -193,10 +195,10 @@ TEST_CASE("DHCPv6 Information-request gets the DNS server as libslirp answers",
     Addr mc = v6_addr(0xff, 0x02, 2);
     mc.b[13] = 1; // ff02::1:2
     Bytes msg{std::byte{11}, std::byte{0xab}, std::byte{0xcd}, std::byte{0xef}};
-    Bytes cid{std::byte{0}, std::byte{1}, std::byte{0}, std::byte{6}, std::byte{0},
+    Bytes cid{std::byte{0}, std::byte{1}, std::byte{0}, std::byte{6},    std::byte{0},
               std::byte{3}, std::byte{0}, std::byte{1}, std::byte{0xaa}, std::byte{0xbb}};
     msg.insert(msg.end(), cid.begin(), cid.end());
-    Bytes oro{std::byte{0}, std::byte{6}, std::byte{0}, std::byte{4},
+    Bytes oro{std::byte{0}, std::byte{6},  std::byte{0}, std::byte{4},
               std::byte{0}, std::byte{24}, std::byte{0}, std::byte{23}};
     msg.insert(msg.end(), oro.begin(), oro.end());
     t.in(ipv6_frame(guest6_ll, mc, IPPROTO_UDP, udp_seg_any(guest6_ll, mc, 546, 547, msg)));
@@ -224,8 +226,8 @@ TEST_CASE("DHCPv6 Information-request gets the DNS server as libslirp answers",
 
 TEST_CASE("DHCPv6 with a truncated option or another type is dropped", "[slirpnet][ipv6][dhcp6]") {
     TestStack t(TestStack::with_v6());
-    Bytes bad{std::byte{11}, std::byte{1}, std::byte{2}, std::byte{3},
-              std::byte{0}, std::byte{1}, std::byte{0}, std::byte{50}, std::byte{0}};
+    Bytes bad{std::byte{11}, std::byte{1}, std::byte{2},  std::byte{3}, std::byte{0},
+              std::byte{1},  std::byte{0}, std::byte{50}, std::byte{0}};
     t.in(ipv6_frame(guest6, router, IPPROTO_UDP, udp_seg_any(guest6, router, 546, 547, bad)));
     Bytes solicit{std::byte{1}, std::byte{1}, std::byte{2}, std::byte{3}};
     t.in(ipv6_frame(guest6, router, IPPROTO_UDP, udp_seg_any(guest6, router, 546, 547, solicit)));
@@ -239,8 +241,8 @@ TEST_CASE("ICMPv6 echo to the router and DNS is answered with hop limit 255",
     TestStack t(TestStack::with_v6());
     for (const Addr& dst : {router, dns6, router_ll}) {
         t.sink.frames.clear();
-        Bytes body{std::byte{0x12}, std::byte{0x34}, std::byte{0}, std::byte{7},
-                   std::byte{'h'}, std::byte{'i'}};
+        Bytes body{std::byte{0x12}, std::byte{0x34}, std::byte{0},
+                   std::byte{7},    std::byte{'h'},  std::byte{'i'}};
         t.in(ipv6_frame(guest6, dst, IPPROTO_ICMPV6,
                         icmp6_msg(guest6, dst, ICMP6_ECHO_REQUEST, 0, body)));
         REQUIRE(t.sink.frames.size() == 1);
@@ -277,8 +279,14 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
     SECTION("a chain of destination options longer than we walk") {
         Bytes ext;
         for (int i = 0; i < 12; ++i) {
-            Bytes h{std::byte{IPPROTO_DSTOPTS}, std::byte{0}, std::byte{1}, std::byte{4},
-                    std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+            Bytes h{std::byte{IPPROTO_DSTOPTS},
+                    std::byte{0},
+                    std::byte{1},
+                    std::byte{4},
+                    std::byte{0},
+                    std::byte{0},
+                    std::byte{0},
+                    std::byte{0}};
             ext.insert(ext.end(), h.begin(), h.end());
         }
         ext[ext.size() - 8] = std::byte{IPPROTO_ICMPV6};
@@ -286,16 +294,34 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
         CHECK(t.st.cnt.malformed == 1);
     }
     SECTION("an extension header running past the payload") {
-        Bytes ext{std::byte{IPPROTO_ICMPV6}, std::byte{200}, std::byte{0}, std::byte{0},
-                  std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+        Bytes ext{std::byte{IPPROTO_ICMPV6},
+                  std::byte{200},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0}};
         t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_ROUTING));
         CHECK(t.st.cnt.malformed == 1);
     }
     SECTION("hop-by-hop after the first header") {
-        Bytes ext{std::byte{IPPROTO_HOPOPTS}, std::byte{0}, std::byte{1}, std::byte{4},
-                  std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0},
-                  std::byte{IPPROTO_ICMPV6}, std::byte{0}, std::byte{1}, std::byte{4},
-                  std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+        Bytes ext{std::byte{IPPROTO_HOPOPTS},
+                  std::byte{0},
+                  std::byte{1},
+                  std::byte{4},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{IPPROTO_ICMPV6},
+                  std::byte{0},
+                  std::byte{1},
+                  std::byte{4},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0}};
         t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_DSTOPTS));
         CHECK(t.st.cnt.malformed == 1);
     }
@@ -306,8 +332,14 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
         CHECK(t.st.cnt.malformed == 1);
     }
     SECTION("a fragment is counted as such") {
-        Bytes ext{std::byte{IPPROTO_ICMPV6}, std::byte{0}, std::byte{0}, std::byte{1},
-                  std::byte{0}, std::byte{0}, std::byte{0}, std::byte{9}};
+        Bytes ext{std::byte{IPPROTO_ICMPV6},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{1},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{0},
+                  std::byte{9}};
         t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_FRAGMENT));
         CHECK(t.st.cnt.fragments == 1);
         CHECK(t.st.cnt.malformed == 0);
@@ -318,10 +350,22 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
 TEST_CASE("Walked extension headers still reach the transport", "[slirpnet][ipv6]") {
     TestStack t(TestStack::with_v6());
     Bytes echo = icmp6_msg(guest6, router, ICMP6_ECHO_REQUEST, 0, Bytes(8, std::byte{1}));
-    Bytes ext{std::byte{IPPROTO_DSTOPTS}, std::byte{0}, std::byte{1}, std::byte{4},
-              std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0},
-              std::byte{IPPROTO_ICMPV6}, std::byte{0}, std::byte{1}, std::byte{4},
-              std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+    Bytes ext{std::byte{IPPROTO_DSTOPTS},
+              std::byte{0},
+              std::byte{1},
+              std::byte{4},
+              std::byte{0},
+              std::byte{0},
+              std::byte{0},
+              std::byte{0},
+              std::byte{IPPROTO_ICMPV6},
+              std::byte{0},
+              std::byte{1},
+              std::byte{4},
+              std::byte{0},
+              std::byte{0},
+              std::byte{0},
+              std::byte{0}};
     t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_HOPOPTS));
     CHECK(t.sink.frames.size() == 1);
 }
@@ -335,14 +379,15 @@ TEST_CASE("ICMPv6 checksums cover the pseudo-header", "[slirpnet][ipv6][checksum
     CHECK(csum::pseudo(Addr::of4(1), Addr::of4(2), 6, 20) == csum::pseudo4(1, 2, 6, 20));
 }
 
-TEST_CASE("A packet-too-big error reaches the guest with the MTU and as much of its datagram as fits",
-          "[slirpnet][ipv6][icmp6]") {
+TEST_CASE(
+    "A packet-too-big error reaches the guest with the MTU and as much of its datagram as fits",
+    "[slirpnet][ipv6][icmp6]") {
     TestStack t(TestStack::with_v6());
     Addr host = v6_addr(0x20, 0x01, 9); // the router on the host's path that reported it
     Addr remote = v6_addr(0x20, 0x01, 1);
     Bytes payload(1400, std::byte{'p'});
-    Bytes frame = ipv6_frame(guest6, remote, IPPROTO_UDP,
-                             udp_seg_any(guest6, remote, 40000, 4000, payload));
+    Bytes frame =
+        ipv6_frame(guest6, remote, IPPROTO_UDP, udp_seg_any(guest6, remote, 40000, 4000, payload));
     t.in(frame); // the guest's MAC is learnt; the flow's send is what the host reports on
     t.sink.frames.clear();
     std::span<const std::byte> datagram(frame.data() + sizeof(EthHeader),

@@ -121,7 +121,7 @@ TEST_CASE("A zero window stops data and gets probed", "[slirpnet][tcp]") {
     REQUIRE(s.size() == 1);
     CHECK(s[0].data.empty());
     CHECK(s[0].h.seq.host() == next - 1); // probe below snd_una
-    g.send(tcp_ack, next, {}, 100); // window opens: data flows
+    g.send(tcp_ack, next, {}, 100);       // window opens: data flows
     s = g.take();
     REQUIRE(s.size() == 1);
     CHECK(s[0].data == bytes_of("abc"));
@@ -246,7 +246,8 @@ TEST_CASE("A forwarded port opens toward the guest with the client as the gatewa
     g.dport = s[0].h.sport.host();
     g.dst = gw;
     uint32_t iss = s[0].h.seq.host();
-    g.send(tcp_syn | tcp_ack, iss + 1, {}, 65535, {std::byte{1}, std::byte{3}, std::byte{3}, std::byte{7}});
+    g.send(tcp_syn | tcp_ack, iss + 1, {}, 65535,
+           {std::byte{1}, std::byte{3}, std::byte{3}, std::byte{7}});
     auto r = g.take();
     REQUIRE(r.size() >= 2);
     CHECK(r[0].h.flags == tcp_ack);

@@ -47,15 +47,16 @@ TEST_CASE("UDP to the gateway reaches host loopback and the reply comes back", "
     sockaddr_in from{};
     CHECK(srv.recv(from) == "ping");
     CHECK(ntohl(from.sin_addr.s_addr) == INADDR_LOOPBACK);
-    REQUIRE(sendto(srv.fd.get(), "pong!", 5, 0, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 5);
+    REQUIRE(sendto(srv.fd.get(), "pong!", 5, 0, reinterpret_cast<sockaddr*>(&from), sizeof(from)) ==
+            5);
     REQUIRE(poll_once(t.st, 2000) == 1);
     REQUIRE(t.sink.frames.size() == 1);
     auto r = parse_ip(t.sink.frames[0]);
     REQUIRE(r);
     CHECK(r->ip.src.host() == 0x0a000202);
     CHECK(r->ip.dst.host() == guest_ip);
-    CHECK(csum::finish(r->l4.rest(), csum::pseudo4(0x0a000202, guest_ip, IPPROTO_UDP,
-                                                   r->l4.remaining())) == 0);
+    CHECK(csum::finish(r->l4.rest(),
+                       csum::pseudo4(0x0a000202, guest_ip, IPPROTO_UDP, r->l4.remaining())) == 0);
     auto u = r->l4.pull<UdpHeader>();
     REQUIRE(u);
     CHECK(u->sport.host() == srv.port);

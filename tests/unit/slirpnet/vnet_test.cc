@@ -87,7 +87,6 @@ TcpHeader check_tcp(const Bytes& f, Bytes* payload = nullptr) {
     return *h;
 }
 
-
 } // namespace
 
 TEST_CASE("csum::sum16 equals the byte-wise RFC 1071 sum at every length and alignment") {
