@@ -3,6 +3,7 @@
 #include "frames.h"
 
 #include <catch2/catch.hpp>
+#include <initializer_list>
 #include <netinet/icmp6.h>
 
 using namespace slirp;
@@ -28,6 +29,18 @@ Bytes addr_bytes(const Addr& a) {
     for (uint8_t x : a.b)
         b.push_back(std::byte{x});
     return b;
+}
+
+Bytes raw(std::initializer_list<uint8_t> octets) {
+    Bytes b;
+    for (uint8_t x : octets)
+        b.push_back(std::byte{x});
+    return b;
+}
+
+// An 8-byte hop-by-hop or destination options header holding one PadN option.
+Bytes padn_header(uint8_t next) {
+    return raw({next, 0, 1, 4, 0, 0, 0, 0});
 }
 
 Bytes rs() {
@@ -195,11 +208,9 @@ TEST_CASE("DHCPv6 Information-request gets the DNS server as libslirp answers",
     Addr mc = v6_addr(0xff, 0x02, 2);
     mc.b[13] = 1; // ff02::1:2
     Bytes msg{std::byte{11}, std::byte{0xab}, std::byte{0xcd}, std::byte{0xef}};
-    Bytes cid{std::byte{0}, std::byte{1}, std::byte{0}, std::byte{6},    std::byte{0},
-              std::byte{3}, std::byte{0}, std::byte{1}, std::byte{0xaa}, std::byte{0xbb}};
+    Bytes cid = raw({0, 1, 0, 6, 0, 3, 0, 1, 0xaa, 0xbb});
     msg.insert(msg.end(), cid.begin(), cid.end());
-    Bytes oro{std::byte{0}, std::byte{6},  std::byte{0}, std::byte{4},
-              std::byte{0}, std::byte{24}, std::byte{0}, std::byte{23}};
+    Bytes oro = raw({0, 6, 0, 4, 0, 24, 0, 23});
     msg.insert(msg.end(), oro.begin(), oro.end());
     t.in(ipv6_frame(guest6_ll, mc, IPPROTO_UDP, udp_seg_any(guest6_ll, mc, 546, 547, msg)));
     REQUIRE(t.sink.frames.size() == 1);
@@ -226,8 +237,7 @@ TEST_CASE("DHCPv6 Information-request gets the DNS server as libslirp answers",
 
 TEST_CASE("DHCPv6 with a truncated option or another type is dropped", "[slirpnet][ipv6][dhcp6]") {
     TestStack t(TestStack::with_v6());
-    Bytes bad{std::byte{11}, std::byte{1}, std::byte{2},  std::byte{3}, std::byte{0},
-              std::byte{1},  std::byte{0}, std::byte{50}, std::byte{0}};
+    Bytes bad = raw({11, 1, 2, 3, 0, 1, 0, 50, 0});
     t.in(ipv6_frame(guest6, router, IPPROTO_UDP, udp_seg_any(guest6, router, 546, 547, bad)));
     Bytes solicit{std::byte{1}, std::byte{1}, std::byte{2}, std::byte{3}};
     t.in(ipv6_frame(guest6, router, IPPROTO_UDP, udp_seg_any(guest6, router, 546, 547, solicit)));
@@ -241,8 +251,7 @@ TEST_CASE("ICMPv6 echo to the router and DNS is answered with hop limit 255",
     TestStack t(TestStack::with_v6());
     for (const Addr& dst : {router, dns6, router_ll}) {
         t.sink.frames.clear();
-        Bytes body{std::byte{0x12}, std::byte{0x34}, std::byte{0},
-                   std::byte{7},    std::byte{'h'},  std::byte{'i'}};
+        Bytes body = raw({0x12, 0x34, 0, 7, 'h', 'i'});
         t.in(ipv6_frame(guest6, dst, IPPROTO_ICMPV6,
                         icmp6_msg(guest6, dst, ICMP6_ECHO_REQUEST, 0, body)));
         REQUIRE(t.sink.frames.size() == 1);
@@ -279,14 +288,7 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
     SECTION("a chain of destination options longer than we walk") {
         Bytes ext;
         for (int i = 0; i < 12; ++i) {
-            Bytes h{std::byte{IPPROTO_DSTOPTS},
-                    std::byte{0},
-                    std::byte{1},
-                    std::byte{4},
-                    std::byte{0},
-                    std::byte{0},
-                    std::byte{0},
-                    std::byte{0}};
+            Bytes h = padn_header(IPPROTO_DSTOPTS);
             ext.insert(ext.end(), h.begin(), h.end());
         }
         ext[ext.size() - 8] = std::byte{IPPROTO_ICMPV6};
@@ -294,34 +296,13 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
         CHECK(t.st.cnt.malformed == 1);
     }
     SECTION("an extension header running past the payload") {
-        Bytes ext{std::byte{IPPROTO_ICMPV6},
-                  std::byte{200},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0}};
+        Bytes ext = raw({IPPROTO_ICMPV6, 200, 0, 0, 0, 0, 0, 0});
         t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_ROUTING));
         CHECK(t.st.cnt.malformed == 1);
     }
     SECTION("hop-by-hop after the first header") {
-        Bytes ext{std::byte{IPPROTO_HOPOPTS},
-                  std::byte{0},
-                  std::byte{1},
-                  std::byte{4},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{IPPROTO_ICMPV6},
-                  std::byte{0},
-                  std::byte{1},
-                  std::byte{4},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0}};
+        Bytes ext =
+            raw({IPPROTO_HOPOPTS, 0, 1, 4, 0, 0, 0, 0, IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0});
         t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_DSTOPTS));
         CHECK(t.st.cnt.malformed == 1);
     }
@@ -332,14 +313,7 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
         CHECK(t.st.cnt.malformed == 1);
     }
     SECTION("a fragment is counted as such") {
-        Bytes ext{std::byte{IPPROTO_ICMPV6},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{1},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{0},
-                  std::byte{9}};
+        Bytes ext = raw({IPPROTO_ICMPV6, 0, 0, 1, 0, 0, 0, 9});
         t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_FRAGMENT));
         CHECK(t.st.cnt.fragments == 1);
         CHECK(t.st.cnt.malformed == 0);
@@ -350,22 +324,7 @@ TEST_CASE("Malformed IPv6 is dropped and counted", "[slirpnet][ipv6]") {
 TEST_CASE("Walked extension headers still reach the transport", "[slirpnet][ipv6]") {
     TestStack t(TestStack::with_v6());
     Bytes echo = icmp6_msg(guest6, router, ICMP6_ECHO_REQUEST, 0, Bytes(8, std::byte{1}));
-    Bytes ext{std::byte{IPPROTO_DSTOPTS},
-              std::byte{0},
-              std::byte{1},
-              std::byte{4},
-              std::byte{0},
-              std::byte{0},
-              std::byte{0},
-              std::byte{0},
-              std::byte{IPPROTO_ICMPV6},
-              std::byte{0},
-              std::byte{1},
-              std::byte{4},
-              std::byte{0},
-              std::byte{0},
-              std::byte{0},
-              std::byte{0}};
+    Bytes ext = raw({IPPROTO_DSTOPTS, 0, 1, 4, 0, 0, 0, 0, IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0});
     t.in(ipv6_frame(guest6, router, IPPROTO_ICMPV6, echo, 64, ext, IPPROTO_HOPOPTS));
     CHECK(t.sink.frames.size() == 1);
 }
