@@ -239,7 +239,7 @@ ChildPlan check_child(const Options& o) {
     }
     if (o.net != "host" && o.net != "none" && o.net != "slirp4netns" && o.net != "pasta")
         fail("unknown network mode: " + o.net);
-    if (o.copy_up_mode != "tmpfs+symlink")
+    if (o.copy_up_mode != "tmpfs+symlink" && o.copy_up_mode != "overlayfs")
         fail("unknown copy-up mode: " + o.copy_up_mode);
     if (!o.copy_up.empty() && (o.propagation == "rshared" || o.propagation == "shared"))
         fail("propagation " + o.propagation + " does not support copy-up driver " + o.copy_up_mode);

@@ -253,6 +253,9 @@ TEST_CASE("child-side checks", "[rootlesskit][checks]") {
     CHECK(child_error({"--reaper=true"}) == "(no error)");
     CHECK(child_error({"--reaper=bogus"}) == "unknown reaper mode: bogus");
     CHECK(child_error({"--copy-up-mode=foo"}) == "unknown copy-up mode: foo");
+    CHECK(child_error({"--copy-up-mode=overlayfs", "--copy-up=/etc"}) == "(no error)");
+    CHECK(child_error({"--copy-up=/etc", "--copy-up-mode=overlayfs", "--propagation=rshared"}) ==
+          "propagation rshared does not support copy-up driver overlayfs");
     CHECK(child_error({"--copy-up=/etc", "--propagation=rshared"}) ==
           "propagation rshared does not support copy-up driver tmpfs+symlink");
     CHECK(child_error({"--copy-up=/etc", "--propagation=shared"}) ==
