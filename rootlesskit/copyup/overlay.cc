@@ -41,12 +41,13 @@ struct Refused {
 std::string unescape_mountinfo(const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-        bool octal = s[i] == '\\' && i + 3 < s.size() &&
-                     std::all_of(s.begin() + static_cast<long>(i) + 1,
-                                 s.begin() + static_cast<long>(i) + 4,
-                                 [](char c) { return c >= '0' && c <= '7'; });
+        bool octal =
+            s[i] == '\\' && i + 3 < s.size() &&
+            std::all_of(s.begin() + static_cast<long>(i) + 1, s.begin() + static_cast<long>(i) + 4,
+                        [](char c) { return c >= '0' && c <= '7'; });
         if (octal) {
-            out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+            out +=
+                static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
             i += 3;
         } else {
             out += s[i];
@@ -120,8 +121,9 @@ void make_layer_dir(const std::string& p, const struct stat& like) {
     (void)chmod(p.c_str(), like.st_mode & 07777);
 }
 
+// einval_hint: said after the errno when the kernel refuses the overlay with EINVAL.
 common::UniqueFd build_overlay(const std::string& dir, const std::string& upper,
-                               const std::string& work) {
+                               const std::string& work, const std::string& einval_hint) {
     common::UniqueFd fs(fsopen("overlay", FSOPEN_CLOEXEC));
     if (!fs)
         throw Refused{refusal_reason("fsopen overlay", "", go_errno(errno))};
@@ -142,7 +144,9 @@ common::UniqueFd build_overlay(const std::string& dir, const std::string& upper,
     }
     if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
         int e = errno;
-        throw Refused{refusal_reason("overlay lowerdir=" + dir, drain_log(fs.get()), go_errno(e))};
+        std::string why =
+            refusal_reason("overlay lowerdir=" + dir, drain_log(fs.get()), go_errno(e));
+        throw Refused{e == EINVAL && !einval_hint.empty() ? why + "; " + einval_hint : why};
     }
     common::UniqueFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
     if (!mnt) {
@@ -159,11 +163,19 @@ void overlay_one(const std::string& dir) {
     TempTmpfs tmp;
     make_layer_dir(tmp.path() + "/upper", st);
     make_layer_dir(tmp.path() + "/work", st);
-    common::UniqueFd ovl = build_overlay(dir, tmp.path() + "/upper", tmp.path() + "/work");
-
+    // Mounts beneath dir are not part of its overlay: cloned now, put back once it is on dir.
+    // The kernel refuses an overlay whose lower has mounts locked beneath it (made outside
+    // this user namespace): only mounts made here, e.g. by an earlier --copy-up, come back.
+    std::vector<std::string> points = outer_submounts(read_text("/proc/self/mountinfo"), dir);
+    std::string hint = points.empty() ? ""
+                                      : "mounts beneath it (" + points.front() +
+                                            (points.size() > 1 ? ", ..." : "") +
+                                            ") made outside this user namespace cannot be overlaid";
+    common::UniqueFd ovl = build_overlay(dir, tmp.path() + "/upper", tmp.path() + "/work", hint);
     std::vector<std::pair<std::string, common::UniqueFd>> subs;
-    for (const std::string& p : outer_submounts(read_text("/proc/self/mountinfo"), dir)) {
-        common::UniqueFd t(open_tree(AT_FDCWD, p.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+    for (const std::string& p : points) {
+        common::UniqueFd t(
+            open_tree(AT_FDCWD, p.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
         if (!t)
             throw Refused{"failed to clone the mount on " + p + ": " + go_errno(errno)};
         subs.emplace_back(p, std::move(t));

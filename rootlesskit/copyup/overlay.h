@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// overlay.h — the overlayfs copy-up driver (ours only, rootlesskit#638; docs/compat/rootlesskit.md §6.3)
+// overlay.h — the overlayfs copy-up driver (ours only, rootlesskit#638; docs/compat/rootlesskit.md
+// §6.3)
 #pragma once
 
 #include "rootlesskit/copyup/tmpfs_symlink.h"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# copyup.bats — tmpfs+symlink copy-up and mount propagation (docs/compat/rootlesskit.md §6.2)
+# copyup.bats — tmpfs+symlink and overlayfs copy-up, mount propagation (docs/compat/rootlesskit.md §6.2, §6.3)
 
 load lib
 
@@ -51,6 +51,146 @@ setup() { require_binary "$ROOTLESSKIT"; }
     [[ "${lines[1]}" =~ ^[0-9]+$ ]]
     assert_contains "${lines[2]}" "\"stateDir\":\"$st\",\"childPID\":${lines[1]}}"
     [ ! -e "$st" ]
+}
+
+# --copy-up-mode=overlayfs: ours only (rootlesskit#638; docs/compat/rootlesskit.md §6.3).
+
+@test "--copy-up-mode=overlayfs: /etc is a userxattr overlay of regular files at their own paths" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    run_rk --copy-up=/etc --copy-up-mode=overlayfs sh -c 'findmnt -n -o FSTYPE /etc
+        findmnt -n -o OPTIONS /etc | tr , "\n" | grep -x userxattr
+        test -L /etc/passwd && echo symlink || echo regular
+        realpath /etc/passwd; realpath /etc/resolv.conf; head -1 /etc/passwd; ls -a /etc | grep "^\.ro" | wc -l'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = overlay ]
+    [ "${lines[1]}" = userxattr ]
+    [ "${lines[2]}" = regular ]
+    [ "${lines[3]}" = /etc/passwd ]
+    [ "${lines[4]}" = "$(realpath /etc/resolv.conf)" ]
+    [ "${lines[5]}" = "$(head -1 /etc/passwd)" ]
+    [ "${lines[6]}" = 0 ]
+    [ ! -s "$BATS_TEST_TMPDIR/stderr" ]
+}
+
+@test "--copy-up-mode=overlayfs: writes land in the copy, the host dir is unchanged" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    local before; before=$(ls -la --time-style=+%s /etc | md5sum)
+    run_rk --copy-up=/etc --copy-up-mode=overlayfs sh -c 'echo new > /etc/rk-bats-new && cat /etc/rk-bats-new
+        rm /etc/hostname && echo ns-host > /etc/hostname && cat /etc/hostname
+        mkdir /etc/rk-bats-dir && ls -d /etc/rk-bats-dir'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "new
+ns-host
+/etc/rk-bats-dir"
+    [ ! -e /etc/rk-bats-new ] && [ ! -e /etc/rk-bats-dir ]
+    [ "$(cat /etc/hostname)" != ns-host ]
+    [ "$(ls -la --time-style=+%s /etc | md5sum)" = "$before" ]
+}
+
+@test "--copy-up-mode=overlayfs with slirp4netns: /etc/resolv.conf is a regular file at /etc/resolv.conf" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    local s4n=${RK_SLIRP4NETNS:-/usr/bin/slirp4netns}
+    run_rk --net=slirp4netns --slirp4netns-binary="$s4n" --disable-host-loopback --copy-up=/etc \
+        --copy-up-mode=overlayfs sh -c 'findmnt -n -o FSTYPE /etc
+        test -L /etc/resolv.conf && echo symlink || echo regular
+        realpath /etc/resolv.conf; cat /etc/resolv.conf'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "overlay
+regular
+/etc/resolv.conf
+nameserver 10.0.2.3"
+}
+
+@test "--copy-up-mode=overlayfs: several and nested dirs each get their own overlay" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    run_rk --copy-up=/etc,/run --copy-up=/etc/apt --copy-up-mode=overlayfs sh -c '
+        findmnt -n -o FSTYPE /etc; findmnt -n -o FSTYPE /run; findmnt -n -o FSTYPE /etc/apt
+        echo a > /etc/apt/rk-bats && echo r > /run/rk-bats && echo e > /etc/rk-bats &&
+        cat /etc/apt/rk-bats /run/rk-bats /etc/rk-bats; realpath /etc/apt/sources.list.d'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "overlay
+overlay
+overlay
+a
+r
+e
+/etc/apt/sources.list.d"
+    [ ! -e /etc/apt/rk-bats ] && [ ! -e /run/rk-bats ] && [ ! -e /etc/rk-bats ]
+}
+
+@test "--copy-up-mode=overlayfs keeps a copied-up dir beneath a later one" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    # /etc/apt's overlay is a mount beneath /etc when /etc is covered: it is put back on top.
+    run_rk --copy-up=/etc/apt --copy-up=/etc --copy-up-mode=overlayfs sh -c '
+        echo a > /etc/apt/rk-bats && findmnt -n -o FSTYPE /etc; stat -c %m /etc/apt
+        test "$(stat -c %d /etc)" != "$(stat -c %d /etc/apt)" && echo separate; cat /etc/apt/rk-bats'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "overlay
+/etc/apt
+separate
+a"
+    [ ! -s "$BATS_TEST_TMPDIR/stderr" ]
+    [ ! -e /etc/apt/rk-bats ]
+}
+
+@test "--copy-up-mode=overlayfs on a dir with mounts from outside the namespace falls back" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    # A mount made in the outer namespace is locked in the inner one, and the kernel refuses an
+    # overlay lower with locked mounts beneath it. The inner rootlesskit runs as root of the
+    # outer namespace, where a subuid range for root is bind-mounted over /etc/sub[ug]id.
+    local d=$BATS_TEST_TMPDIR/d
+    mkdir -p "$d/sub" && echo lower >"$d/file"
+    cat >"$BATS_TEST_TMPDIR/nested.sh" <<'EOF'
+#!/bin/sh
+set -e
+st=$ROOTLESSKIT_STATE_DIR
+printf 'root:1:65535\n' >"$st/subid"
+mount --bind "$st/subid" /etc/subuid
+mount --bind "$st/subid" /etc/subgid
+mount -t tmpfs none "$D/sub"
+echo beneath >"$D/sub/f"
+"$RK" --state-dir="$st/in" --copy-up="$D" --copy-up-mode=overlayfs sh -c '
+    findmnt -n -o FSTYPE --target "$D"; cat "$D/sub/f" "$D/file"; echo new >"$D/new"; cat "$D/new"'
+test ! -e "$D/new" && echo "not on the host"
+EOF
+    chmod +x "$BATS_TEST_TMPDIR/nested.sh"
+    D=$d RK=$ROOTLESSKIT run_rk "$BATS_TEST_TMPDIR/nested.sh"
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "tmpfs
+beneath
+lower
+new
+not on the host"
+    assert_contains "$(cat "$BATS_TEST_TMPDIR/stderr")" "level=warning msg=\"[rootlesskit:child ] copy-up of $d with overlayfs failed (overlay lowerdir=$d: invalid argument; mounts beneath it ($d/sub) made outside this user namespace cannot be overlaid); falling back to tmpfs+symlink for $d\""
+}
+
+@test "--copy-up-mode=overlayfs falls back to tmpfs+symlink with a warning where the kernel refuses" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    # procfs sets the maximum stacking depth: the kernel refuses it as an overlay lower.
+    run_rk --copy-up=/etc,/proc/sys --copy-up-mode=overlayfs sh -c 'findmnt -n -o FSTYPE /etc
+        findmnt -n -o FSTYPE /proc/sys; readlink /proc/sys/kernel; cat /proc/sys/kernel/ostype'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = overlay ]
+    [ "${lines[1]}" = tmpfs ]
+    [[ "${lines[2]}" =~ ^\.ro[A-Za-z0-9]+/kernel$ ]]
+    [ "${lines[3]}" = Linux ]
+    local err; err=$(cat "$BATS_TEST_TMPDIR/stderr")
+    assert_contains "$err" 'level=warning msg="[rootlesskit:child ] copy-up of /proc/sys with overlayfs failed (overlay lowerdir=/proc/sys: '
+    assert_contains "$err" '); falling back to tmpfs+symlink for /proc/sys"'
+    [ "$(grep -c level=warning "$BATS_TEST_TMPDIR/stderr")" -eq 1 ]
+}
+
+@test "--copy-up-mode: unknown values are refused with upstream's message" {
+    run "$ROOTLESSKIT" --copy-up=/etc --copy-up-mode=overlay true
+    [ "$status" -eq 1 ]
+    assert_contains "$output" "unknown copy-up mode: overlay"
 }
 
 # write_propagation_probe: $BATS_TEST_TMPDIR/prop prints the optional fields of the last "/" mount

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// copyup_overlay_test.cc — the overlayfs copy-up driver's pure parts (docs/compat/rootlesskit.md §6.3)
+// copyup_overlay_test.cc — the overlayfs copy-up driver's pure parts (docs/compat/rootlesskit.md
+// §6.3)
 #include "rootlesskit/copyup/overlay.h"
 
 #include <catch2/catch.hpp>
@@ -21,16 +22,15 @@ TEST_CASE("escape_lowerdir escapes the overlay's separator and escape", "[rootle
 
 TEST_CASE("outer_submounts lists the outermost mounts strictly beneath the dir",
           "[rootlesskit][copyup]") {
-    const std::string mi =
-        "22 1 254:0 / / rw - ext4 /dev/vda rw\n"
-        "30 22 0:5 / /etc rw - tmpfs none rw\n"
-        "31 30 0:6 / /etc/ssl rw - tmpfs none rw\n"
-        "32 31 0:7 / /etc/ssl/private rw - tmpfs none rw\n"
-        "33 22 0:8 /resolv.conf /etc/resolv.conf rw - ext4 /dev/vda rw\n"
-        "34 22 0:9 / /etcetera rw - tmpfs none rw\n"
-        "35 22 0:10 / /etc/my\\040dir rw - tmpfs none rw\n"
-        "36 31 0:11 / /etc/ssl rw - tmpfs none rw\n"
-        "37 22 0:12 / /run/user/1000 rw - tmpfs none rw\n";
+    const std::string mi = "22 1 254:0 / / rw - ext4 /dev/vda rw\n"
+                           "30 22 0:5 / /etc rw - tmpfs none rw\n"
+                           "31 30 0:6 / /etc/ssl rw - tmpfs none rw\n"
+                           "32 31 0:7 / /etc/ssl/private rw - tmpfs none rw\n"
+                           "33 22 0:8 /resolv.conf /etc/resolv.conf rw - ext4 /dev/vda rw\n"
+                           "34 22 0:9 / /etcetera rw - tmpfs none rw\n"
+                           "35 22 0:10 / /etc/my\\040dir rw - tmpfs none rw\n"
+                           "36 31 0:11 / /etc/ssl rw - tmpfs none rw\n"
+                           "37 22 0:12 / /run/user/1000 rw - tmpfs none rw\n";
     CHECK(copyup::outer_submounts(mi, "/etc") ==
           std::vector<std::string>{"/etc/ssl", "/etc/resolv.conf", "/etc/my dir"});
     CHECK(copyup::outer_submounts(mi, "/run") == std::vector<std::string>{"/run/user/1000"});
