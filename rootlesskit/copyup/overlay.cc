@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// overlay.cc — copy-up by a kernel overlay over the dir itself (docs/compat/rootlesskit.md §6.3)
+// overlay.cc — copy-up by a kernel overlay over the dir itself (docs/compat/rootlesskit.md §6.5)
 //
 // For each dir D: a tmpfs on a temp dir in /tmp holding upper/ and work/; recursive clones of the
 // mounts beneath D (the overlay's lower is D's own filesystem only); an overlay built with the

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// overlay.h — the overlayfs copy-up driver (ours only, rootlesskit#638; docs/compat/rootlesskit.md
-// §6.3)
+// overlay.h — the overlayfs copy-up driver, ours only (docs/compat/rootlesskit.md §6.5)
 #pragma once
 
 #include "rootlesskit/copyup/tmpfs_symlink.h"

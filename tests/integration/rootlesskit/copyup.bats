@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: Apache-2.0
-# copyup.bats — tmpfs+symlink and overlayfs copy-up, mount propagation (docs/compat/rootlesskit.md §6.2, §6.3)
+# copyup.bats — tmpfs+symlink and overlayfs copy-up, mount propagation (docs/compat/rootlesskit.md §6.2, §6.5)
 
 load lib
 
@@ -53,7 +53,7 @@ setup() { require_binary "$ROOTLESSKIT"; }
     [ ! -e "$st" ]
 }
 
-# --copy-up-mode=overlayfs: ours only (rootlesskit#638; docs/compat/rootlesskit.md §6.3).
+# --copy-up-mode=overlayfs: ours only (rootlesskit#638; docs/compat/rootlesskit.md §6.5).
 
 @test "--copy-up-mode=overlayfs: /etc is a userxattr overlay of regular files at their own paths" {
     skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"

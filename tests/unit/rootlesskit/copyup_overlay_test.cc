@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// copyup_overlay_test.cc — the overlayfs copy-up driver's pure parts (docs/compat/rootlesskit.md
-// §6.3)
+// copyup_overlay_test.cc — overlayfs copy-up helpers (docs/compat/rootlesskit.md §6.5)
 #include "rootlesskit/copyup/overlay.h"
 
 #include <catch2/catch.hpp>
