@@ -4,17 +4,19 @@
 // For each dir D: a tmpfs on a temp dir in /tmp holding upper/ and work/; recursive clones of the
 // mounts beneath D (the overlay's lower is D's own filesystem only); an overlay built with the
 // new mount API (fsopen/fsconfig/fsmount) with lowerdir=D and userxattr, attached on D with
-// move_mount; the clones moved back to the same places in it; the tmpfs path detached (the
-// overlay keeps its own private clone of it). Files keep their real paths and types: nothing is
-// a symlink into a hidden copy. A step the kernel refuses before D is covered (or while the
-// submounts are put back, after which the overlay is detached again) is warned about with the
-// kernel's own message and D is copied up with tmpfs+symlink.
+// move_mount; the clones moved back to the same places in it, with a bind of the state dir
+// when it is beneath D (a unix socket in a lower layer cannot be connected to through the
+// overlay); the tmpfs path detached (the overlay keeps its own private clone of it). Files keep
+// their real paths and types: nothing is a symlink into a hidden copy. A step the kernel refuses
+// before D is covered (or while the submounts are put back, after which the overlay is detached
+// again) is warned about with the kernel's own message and D is copied up with tmpfs+symlink.
 
 #include "rootlesskit/copyup/overlay.h"
 
 #include "common/unique_fd.h"
 #include "rootlesskit/logging.h"
 #include "rootlesskit/process.h"
+#include "rootlesskit/state_dir.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -156,7 +158,7 @@ common::UniqueFd build_overlay(const std::string& dir, const std::string& upper,
     return mnt;
 }
 
-void overlay_one(const std::string& dir) {
+void overlay_one(const std::string& dir, const std::string& keep) {
     struct stat st {};
     if (stat(dir.c_str(), &st) != 0)
         throw std::runtime_error("stat " + dir + ": " + go_errno(errno));
@@ -179,6 +181,17 @@ void overlay_one(const std::string& dir) {
         if (!t)
             throw Refused{"failed to clone the mount on " + p + ": " + go_errno(errno)};
         subs.emplace_back(p, std::move(t));
+    }
+    bool keep_it = !keep.empty() && beneath(keep, dir) &&
+                   std::none_of(points.begin(), points.end(), [&](const std::string& p) {
+                       return p == keep || beneath(keep, p);
+                   });
+    if (keep_it) {
+        common::UniqueFd t(
+            open_tree(AT_FDCWD, keep.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+        if (!t)
+            throw Refused{"failed to bind the state dir " + keep + ": " + go_errno(errno)};
+        subs.emplace_back(keep, std::move(t));
     }
     if (move_mount(ovl.get(), "", AT_FDCWD, dir.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
         throw Refused{"failed to mount overlay on " + dir + ": " + go_errno(errno)};
@@ -250,7 +263,7 @@ std::vector<std::string> Overlay::copy_up(const std::vector<std::string>& dirs) 
     std::vector<std::string> done;
     for (const std::string& d : clean_dirs(dirs)) {
         try {
-            overlay_one(d);
+            overlay_one(d, keep_);
         } catch (const Refused& r) {
             log::warn(fallback_message(d, r.reason));
             TmpfsSymlink().copy_up({d});
@@ -260,11 +273,11 @@ std::vector<std::string> Overlay::copy_up(const std::vector<std::string>& dirs) 
     return done;
 }
 
-std::unique_ptr<CopyUpDriver> make_driver(const std::string& mode) {
+std::unique_ptr<CopyUpDriver> make_driver(const std::string& mode, const std::string& state_dir) {
     if (mode == "tmpfs+symlink")
-        return std::make_unique<TmpfsSymlink>();
+        return std::make_unique<TmpfsSymlink>(); // its symlinks lead to the original
     if (mode == "overlayfs")
-        return std::make_unique<Overlay>();
+        return std::make_unique<Overlay>(state_dir.empty() ? "" : absolute_path(state_dir));
     return nullptr;
 }
 

@@ -13,13 +13,20 @@ namespace rlk::copyup {
 
 /// Covers each dir with a kernel overlay (lowerdir=<dir>, userxattr, upper and work on a private
 /// tmpfs); a dir the kernel refuses is warned about and copied up with tmpfs+symlink instead.
+/// `keep`: a dir (the state dir) bind-mounted from the original over its place in an overlay
+/// above it, as a unix socket in an overlay's lower cannot be connected to through the overlay.
 class Overlay final : public CopyUpDriver {
 public:
+    explicit Overlay(std::string keep = "") : keep_(std::move(keep)) {}
     std::vector<std::string> copy_up(const std::vector<std::string>& dirs) override;
+
+private:
+    std::string keep_;
 };
 
 /// The driver for a --copy-up-mode value ("tmpfs+symlink" or "overlayfs"); nullptr otherwise.
-std::unique_ptr<CopyUpDriver> make_driver(const std::string& mode);
+/// state_dir is kept reachable by either.
+std::unique_ptr<CopyUpDriver> make_driver(const std::string& mode, const std::string& state_dir);
 
 /// A path as one overlay lowerdir value: '\' and ':' escaped with '\'.
 std::string escape_lowerdir(const std::string& path);

@@ -170,6 +170,25 @@ not on the host"
     assert_contains "$(cat "$BATS_TEST_TMPDIR/stderr")" "level=warning msg=\"[rootlesskit:child ] copy-up of $d with overlayfs failed (overlay lowerdir=$d: invalid argument; mounts beneath it ($d/sub) made outside this user namespace cannot be overlaid); falling back to tmpfs+symlink for $d\""
 }
 
+@test "--copy-up-mode=overlayfs --copy-up=/run keeps the state dir under /run reachable" {
+    skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
+    [ -d "${XDG_RUNTIME_DIR:-}" ] || skip "no XDG_RUNTIME_DIR"
+    findmnt -rn -o TARGET | grep -q '^/run/' && skip "mounts beneath /run: the kernel refuses the overlay"
+    # A unix socket in an overlay's lower cannot be connected to through the overlay: the state
+    # dir is bind-mounted back over its place.
+    local st="$XDG_RUNTIME_DIR/rk-bats-$$"
+    run_rk --state-dir="$st" --copy-up=/run --copy-up-mode=overlayfs sh -c 'findmnt -n -o FSTYPE /run
+        cd "$ROOTLESSKIT_STATE_DIR" && test -S api.sock && cat child_pid && echo &&
+        curl -s --unix-socket api.sock http://rootlesskit/v1/info'
+    [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = overlay ]
+    [[ "${lines[1]}" =~ ^[0-9]+$ ]]
+    assert_contains "${lines[2]}" "\"stateDir\":\"$st\",\"childPID\":${lines[1]}}"
+    [ ! -s "$BATS_TEST_TMPDIR/stderr" ]
+    [ ! -e "$st" ]
+}
+
 @test "--copy-up-mode=overlayfs falls back to tmpfs+symlink with a warning where the kernel refuses" {
     skip_if_original "$ROOTLESSKIT" "ours only: no --copy-up-mode=overlayfs upstream"
     # procfs sets the maximum stacking depth: the kernel refuses it as an overlay lower.

@@ -7,10 +7,10 @@
 using namespace rlk;
 
 TEST_CASE("make_driver knows tmpfs+symlink and overlayfs only", "[rootlesskit][copyup]") {
-    CHECK(dynamic_cast<copyup::TmpfsSymlink*>(copyup::make_driver("tmpfs+symlink").get()));
-    CHECK(dynamic_cast<copyup::Overlay*>(copyup::make_driver("overlayfs").get()));
-    CHECK(copyup::make_driver("overlay") == nullptr);
-    CHECK(copyup::make_driver("") == nullptr);
+    CHECK(dynamic_cast<copyup::TmpfsSymlink*>(copyup::make_driver("tmpfs+symlink", "").get()));
+    CHECK(dynamic_cast<copyup::Overlay*>(copyup::make_driver("overlayfs", "").get()));
+    CHECK(copyup::make_driver("overlay", "") == nullptr);
+    CHECK(copyup::make_driver("", "") == nullptr);
 }
 
 TEST_CASE("escape_lowerdir escapes the overlay's separator and escape", "[rootlesskit][copyup]") {
