@@ -87,8 +87,8 @@ TEST_CASE("udp send: an equal-sized run goes as one GSO message and arrives as N
 TEST_CASE("udp send: a mixed-size batch keeps every datagram's size and the order",
           "[rootlesskit][relay][gso]") {
     Pair p;
-    Payloads pl({1400, 1400, 1400, 500, 500, 1400, 0, 1200, 1200, 1200, 64, 9000, 9000, 9000, 9000,
-                 1});
+    Payloads pl(
+        {1400, 1400, 1400, 500, 500, 1400, 0, 1200, 1200, 1200, 64, 9000, 9000, 9000, 9000, 1});
     DgramSender s;
     pl.load(s);
     bool gso_ok = true;
