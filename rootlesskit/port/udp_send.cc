@@ -7,7 +7,7 @@
 // that did not ask for GRO), so the receiver still sees the datagrams one by one, same sizes,
 // same order. The kernel refuses GSO in some set-ups (no checksum offload on the route: EIO;
 // SO_NO_CHECK or a segment above the path MTU: EINVAL; no support: ENOPROTOOPT); the caller's
-// per-flow flag then remembers to send plainly. See docs/architecture.md, "UDP".
+// per-flow flag then remembers to send plainly. See docs/architecture.md (`port/`).
 
 #include "rootlesskit/port/udp_send.h"
 

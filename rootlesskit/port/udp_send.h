@@ -11,7 +11,7 @@
 namespace rlk::port {
 
 /// Datagrams per recvmmsg()/sendmmsg(); each slot holds the largest datagram. 16 measured
-/// better than 32 at 2 Gbit/s (docs/architecture.md, "UDP").
+/// better than 32 at 2 Gbit/s (docs/architecture.md, `port/`).
 inline constexpr unsigned udp_batch = 16;
 inline constexpr size_t dgram_max = 65536;
 /// Segments and payload bytes of one UDP_SEGMENT message (the kernel's UDP_MAX_SEGMENTS is

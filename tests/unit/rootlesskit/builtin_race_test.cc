@@ -151,7 +151,8 @@ TEST_CASE("builtin: 8 concurrent adders of different ports all win", "[rootlessk
         for (int t = 0; t < adders; ++t)
             ts.emplace_back([&, t] {
                 try {
-                    ids[t] = d.add(PortSpec{t % 2 ? "udp" : "tcp", "127.0.0.1", ports[t], 80, ""}).id;
+                    ids[t] =
+                        d.add(PortSpec{t % 2 ? "udp" : "tcp", "127.0.0.1", ports[t], 80, ""}).id;
                     results[t] = "ok";
                 } catch (const std::exception& e) {
                     results[t] = e.what();
