@@ -3,6 +3,7 @@
 #pragma once
 
 #include "rootlesskit/port/relay.h"
+#include "rootlesskit/port/udp_send.h"
 
 #include <cstring>
 #include <netinet/in.h>
@@ -62,6 +63,7 @@ struct Relay::Flow {
     FlowKey key;
     Tag tag{Tag::flow, this};
     bool dead = false;
+    bool gso_ok = true; ///< the kernel took UDP_SEGMENT on `inner` (or has not refused it yet)
 };
 
 struct Relay::Port {
@@ -81,18 +83,15 @@ struct Relay::Port {
           backoff(l.backoff_min_ms, l.backoff_max_ms) {}
 };
 
-/// Datagrams per recvmmsg()/sendmmsg(); each slot holds the largest datagram.
-inline constexpr unsigned udp_batch = 16;
-inline constexpr size_t dgram_max = 65536;
-
 /// The UDP batch arrays and buffers: allocated once per relay, never per datagram.
 struct Relay::UdpBatch {
     std::vector<char> buf = std::vector<char>(udp_batch * dgram_max);
     mmsghdr in[udp_batch];
     iovec in_iov[udp_batch];
     sockaddr_storage from[udp_batch];
-    mmsghdr out[udp_batch];
-    iovec out_iov[udp_batch];
+    DgramSender out; ///< client → server: runs of one flow, segmented by the kernel
+    mmsghdr back[udp_batch];
+    iovec back_iov[udp_batch];
     /// Points every receive slot at its buffer and address again.
     void arm() noexcept {
         for (unsigned i = 0; i < udp_batch; ++i) {

@@ -9,14 +9,17 @@
 // `max_transparent_rules` flows (with TCP to non-local servers) keep the client's source IP (each
 // costs a routing rule, and the kernel walks rules linearly), the rest are relayed from the
 // namespace's own address. ECONNREFUSED on a flow (nothing listening yet) is ignored, as upstream
-// does. Datagrams move in batches (recvmmsg, then one sendmmsg per run of one client's datagrams)
-// through buffers allocated once per relay; nothing is allocated per datagram.
+// does. Datagrams move in batches (recvmmsg, then one sendmmsg per run of one client's datagrams,
+// each run of equal sizes as one UDP_SEGMENT message: udp_send.cc) through buffers allocated
+// once per relay; nothing is allocated per datagram. After a full batch the loop yields the CPU
+// so the server can drain its socket (measured: fewer drops at 2 Gbit/s than running on).
 
 #include "rootlesskit/port/relay.h"
 
 #include "rootlesskit/port/relay_internal.h"
 
 #include <cerrno>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -81,23 +84,18 @@ void Relay::on_udp_listener(Port& p) noexcept {
                 ++j;
             if (f) {
                 f->last = now;
-                for (int k = i; k < j; ++k) {
-                    mmsghdr& o = b.out[k - i];
-                    b.out_iov[k - i] = {b.in_iov[k].iov_base, b.in[k].msg_len};
-                    o.msg_hdr = msghdr{};
-                    o.msg_hdr.msg_iov = &b.out_iov[k - i];
-                    o.msg_hdr.msg_iovlen = 1;
-                    if (f->transparent) { // unconnected: address each datagram
-                        o.msg_hdr.msg_name = &f->req.target;
-                        o.msg_hdr.msg_namelen = sockaddr_len(f->req.target);
-                    }
-                }
-                (void)sendmmsg(f->inner.get(), b.out, static_cast<unsigned>(j - i), MSG_DONTWAIT);
+                for (int k = i; k < j; ++k)
+                    b.out.iov[k - i] = {b.in_iov[k].iov_base, b.in[k].msg_len};
+                // a transparent socket is unconnected: address each datagram
+                const sockaddr_storage* to = f->transparent ? &f->req.target : nullptr;
+                (void)b.out.send(f->inner.get(), static_cast<unsigned>(j - i), to,
+                                 to ? sockaddr_len(*to) : 0, f->gso_ok);
             }
             i = j;
         }
         if (n < static_cast<int>(udp_batch))
             return;
+        sched_yield(); // a full batch: let the server in the namespace drain what was sent
     }
 }
 
@@ -114,15 +112,15 @@ void Relay::on_udp_flow(Flow& f) noexcept {
             return;
         f.last = now_ms();
         for (int k = 0; k < n; ++k) {
-            mmsghdr& o = b.out[k];
-            b.out_iov[k] = {b.in_iov[k].iov_base, b.in[k].msg_len};
+            mmsghdr& o = b.back[k];
+            b.back_iov[k] = {b.in_iov[k].iov_base, b.in[k].msg_len};
             o.msg_hdr = msghdr{};
-            o.msg_hdr.msg_iov = &b.out_iov[k];
+            o.msg_hdr.msg_iov = &b.back_iov[k];
             o.msg_hdr.msg_iovlen = 1;
             o.msg_hdr.msg_name = &f.client;
             o.msg_hdr.msg_namelen = sockaddr_len(f.client);
         }
-        (void)sendmmsg(f.port->listener.get(), b.out, static_cast<unsigned>(n), MSG_DONTWAIT);
+        (void)sendmmsg(f.port->listener.get(), b.back, static_cast<unsigned>(n), MSG_DONTWAIT);
         if (n < static_cast<int>(udp_batch))
             return;
     }

@@ -313,3 +313,29 @@ TEST_CASE("relay: accept survives EMFILE: it backs off, then serves once fds are
     CHECK(eventually([&] { return relay.stats().accepted == 1 && dials == 1; }));
     CHECK(read_some(client.get()) == "<eof>");
 }
+
+TEST_CASE("relay: a burst of one client's datagrams reaches the server whole and in order",
+          "[rootlesskit][relay][gso]") {
+    LoopbackRelay f(SOCK_DGRAM, RelayLimits{});
+    int buf = 4 << 20;
+    setsockopt(f.server.get(), SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    UniqueFd a = connect_to(SOCK_DGRAM, f.port);
+    // sizes in runs, as the relay batches them: equal runs, shorter tails, a lone one
+    std::vector<size_t> sizes;
+    for (int k = 0; k < 48; ++k)
+        sizes.push_back(k % 12 == 11 ? 300 : k < 24 ? 1400 : 1200);
+    std::vector<char> d(1400);
+    for (size_t k = 0; k < sizes.size(); ++k) {
+        std::memset(d.data(), static_cast<int>(k), d.size());
+        REQUIRE(send(a.get(), d.data(), sizes[k], 0) == static_cast<ssize_t>(sizes[k]));
+    }
+    std::vector<char> got(65536);
+    for (size_t k = 0; k < sizes.size(); ++k) {
+        pollfd p{f.server.get(), POLLIN, 0};
+        REQUIRE(poll(&p, 1, 5000) == 1);
+        ssize_t n = recv(f.server.get(), got.data(), got.size(), 0);
+        CHECK(n == static_cast<ssize_t>(sizes[k]));
+        CHECK(got[0] == static_cast<char>(k));
+        CHECK(got[static_cast<size_t>(n) - 1] == static_cast<char>(k));
+    }
+}
