@@ -87,8 +87,8 @@ NetworkInfo GvisorTapVsockDriver::configure(pid_t pid, const std::string& detach
     } catch (const std::exception& e) {
         throw std::runtime_error("setting up tap " + plan_.ifname + ": " + e.what());
     }
-    pid_ = start_ready_helper(plan_.binary, gvisor_tap_vsock_argv(plan_, 3, 4), tap.get(),
-                              "slirpnet");
+    pid_ =
+        start_ready_helper(plan_.binary, gvisor_tap_vsock_argv(plan_, 3, 4), tap.get(), "slirpnet");
     NetworkInfo ni;
     ni.dev = plan_.ifname;
     ni.ip = cidr_host(plan_.cidr, 100);
