@@ -26,7 +26,8 @@ CheckEnv env_with(std::set<std::string> present) {
         throw std::logic_error("gvisor-tap-vsock does not ask slirp4netns --help");
     };
     env.slirpnet_candidates = [] {
-        return std::vector<std::string>{"/opt/rt/bin/slirpnet", "/usr/libexec/rootless-tools/slirpnet"};
+        return std::vector<std::string>{"/opt/rt/bin/slirpnet",
+                                        "/usr/libexec/rootless-tools/slirpnet"};
     };
     return env;
 }
@@ -50,8 +51,9 @@ std::string error_for(std::vector<std::string> args, const CheckEnv& env) {
 
 TEST_CASE("gvisor-tap-vsock plan: MTU 65520, tap0, slirpnet beside rootlesskit first",
           "[rootlesskit][gvisor]") {
-    NetPlan p = plan_for({"--net=gvisor-tap-vsock", "--state-dir=/s"},
-                         env_with({"/opt/rt/bin/slirpnet", "/usr/libexec/rootless-tools/slirpnet"}));
+    NetPlan p =
+        plan_for({"--net=gvisor-tap-vsock", "--state-dir=/s"},
+                 env_with({"/opt/rt/bin/slirpnet", "/usr/libexec/rootless-tools/slirpnet"}));
     CHECK(p.driver == "gvisor-tap-vsock");
     CHECK(p.mtu == 65520);
     CHECK(p.ifname == "tap0");
@@ -114,8 +116,8 @@ TEST_CASE("gvisor-tap-vsock: slirpnet's argv (tapfd, gateway and DNS at +1)",
     p.cidr = *parse_cidr("10.0.2.0/24");
     p.api_socket = "/s/.slirpnet.sock";
     CHECK(net::gvisor_tap_vsock_argv(p, 3, 4) ==
-          std::vector<std::string>{"/opt/rt/bin/slirpnet", "--mtu", "65520", "-r", "3",
-                                   "--gateway", "10.0.2.1", "--dns", "10.0.2.1", "--api-socket",
+          std::vector<std::string>{"/opt/rt/bin/slirpnet", "--mtu", "65520", "-r", "3", "--gateway",
+                                   "10.0.2.1", "--dns", "10.0.2.1", "--api-socket",
                                    "/s/.slirpnet.sock", "--netns-type=tapfd", "4"});
     p.cidr = *parse_cidr("10.9.8.0/25");
     p.disable_host_loopback = true;
