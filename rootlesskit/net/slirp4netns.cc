@@ -100,9 +100,11 @@ pid_t start_ready_helper(const std::string& binary, std::vector<std::string> arg
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(1);
-        if (dup2(ready.second.get(), 3) < 0)
-            _exit(1);
-        if (pass_fd >= 0 && dup2(pass_fd, 4) < 0) // dup2 clears FD_CLOEXEC on the copy
+        // Move both out of 0..4 first: dup2 onto itself would keep FD_CLOEXEC, and one could
+        // sit where the other goes. dup2 clears FD_CLOEXEC on the copies.
+        int r = fcntl(ready.second.get(), F_DUPFD_CLOEXEC, 5);
+        int t = pass_fd >= 0 ? fcntl(pass_fd, F_DUPFD_CLOEXEC, 5) : -1;
+        if (r < 0 || (pass_fd >= 0 && t < 0) || dup2(r, 3) < 0 || (t >= 0 && dup2(t, 4) < 0))
             _exit(1);
         (void)close_range(pass_fd >= 0 ? 5 : 4, ~0U, 0); // only these are passed on
         if (!log::debug_enabled()) { // upstream sends its output to the debug log
