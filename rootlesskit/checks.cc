@@ -197,7 +197,7 @@ NetPlan check_network(const Options& o, const CheckEnv& env, std::vector<std::st
         plan.ifname = o.ifname.empty() ? "tap0" : o.ifname;
         check_slirp4netns(o, env, plan);
     } else if (o.net == "gvisor-tap-vsock") {
-        // upstream v3.0's plan (docs/compat/rootlesskit.md §3.5), served by our slirpnet
+        // upstream v3.0's plan (docs/compat/rootlesskit.md §2.7), served by our slirpnet
         plan.mtu = o.mtu == 0 ? 65520 : o.mtu;
         plan.ifname = o.ifname.empty() ? "tap0" : o.ifname;
         find_slirpnet(o, env, plan);

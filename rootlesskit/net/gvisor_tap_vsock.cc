@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// gvisor_tap_vsock.cc — --net=gvisor-tap-vsock through our slirpnet (docs/compat/rootlesskit.md §3)
+// gvisor_tap_vsock.cc — --net=gvisor-tap-vsock through our slirpnet (docs/compat/rootlesskit.md
+// §2.7)
 //
 // Upstream v3 runs gvisor-tap-vsock's userspace stack inside the rootlesskit process; we keep the
 // stack in its own process and compose through an fd. The parent joins the child's user and

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # gvisor.bats — --net=gvisor-tap-vsock and --port-driver=gvisor-tap-vsock served by slirpnet:
 # upstream v3.0's addresses, MTU, DNS, host loopback, published ports, /v1/info
-# (docs/compat/rootlesskit.md §3.5, §5.5). Debian's 1.1.0 has neither driver: every test skips there.
+# (docs/compat/rootlesskit.md §2.7, §5.6). Debian's 1.1.0 has neither driver: every test skips there.
 
 load lib
 
