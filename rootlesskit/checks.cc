@@ -75,6 +75,28 @@ void check_slirp4netns(const Options& o, const CheckEnv& env, NetPlan& plan) {
         fail("unsupported slirp4netns version: lacks SupportsEnableIPv6");
 }
 
+// --slirp4netns-binary if given, else the first candidate that is an executable file.
+void find_slirpnet(const Options& o, const CheckEnv& env, NetPlan& plan) {
+    if (o.slirp4netns_binary_set) {
+        plan.binary = env.look_path(o.slirp4netns_binary);
+        plan.argv0 = o.slirp4netns_binary;
+        return;
+    }
+    std::string tried;
+    for (const std::string& c :
+         env.slirpnet_candidates ? env.slirpnet_candidates() : std::vector<std::string>{}) {
+        try {
+            plan.binary = env.look_path(c);
+            plan.argv0 = c;
+            return;
+        } catch (const std::exception&) {
+            tried += (tried.empty() ? "" : ", ") + c;
+        }
+    }
+    fail("--net=gvisor-tap-vsock needs slirpnet (rootless-tools), which is not installed: tried " +
+         tried + "; --slirp4netns-binary names its path");
+}
+
 } // namespace
 
 std::string unsupported(const std::string& flag_and_value) {
@@ -140,6 +162,8 @@ NetPlan check_network(const Options& o, const CheckEnv& env, std::vector<std::st
         inet_pton(AF_INET, "10.0.2.0", &plan.cidr.addr);
     if (o.port_driver == "slirp4netns")
         plan.api_socket = o.state_dir + "/.s4nn.sock"; // completed by the parent
+    else if (o.port_driver == "gvisor-tap-vsock")
+        plan.api_socket = o.state_dir + "/.slirpnet.sock";
     if (o.net == "host") {
         check_host_like(o, cidr, warnings);
     } else if (o.net == "none") {
@@ -172,6 +196,11 @@ NetPlan check_network(const Options& o, const CheckEnv& env, std::vector<std::st
         plan.mtu = o.mtu == 0 ? 65520 : o.mtu;
         plan.ifname = o.ifname.empty() ? "tap0" : o.ifname;
         check_slirp4netns(o, env, plan);
+    } else if (o.net == "gvisor-tap-vsock") {
+        // upstream v3.0's plan (docs/compat/rootlesskit.md §2.7), served by our slirpnet
+        plan.mtu = o.mtu == 0 ? 65520 : o.mtu;
+        plan.ifname = o.ifname.empty() ? "tap0" : o.ifname;
+        find_slirpnet(o, env, plan);
     } else if (o.net == "vpnkit") {
         if (cidr)
             fail("custom cidr is not supported for --net=vpnkit");
@@ -209,6 +238,9 @@ std::vector<port::PortSpec> check_port(const Options& o, const NetPlan& net) {
     } else if (d == "slirp4netns") {
         if (o.net != "slirp4netns")
             fail("port driver requires slirp4netns network");
+    } else if (d == "gvisor-tap-vsock") {
+        if (o.net != "gvisor-tap-vsock")
+            fail("port driver requires gvisor-tap-vsock network");
     } else if (d == "builtin") {
         if (net.driver == "host")
             fail("port driver requires non-host network");
@@ -237,14 +269,15 @@ ChildPlan check_child(const Options& o) {
     } else if (o.reaper != "false") {
         fail("unknown reaper mode: " + o.reaper);
     }
-    if (o.net != "host" && o.net != "none" && o.net != "slirp4netns" && o.net != "pasta")
+    if (o.net != "host" && o.net != "none" && o.net != "slirp4netns" && o.net != "pasta" &&
+        o.net != "gvisor-tap-vsock")
         fail("unknown network mode: " + o.net);
     if (o.copy_up_mode != "tmpfs+symlink" && o.copy_up_mode != "overlayfs")
         fail("unknown copy-up mode: " + o.copy_up_mode);
     if (!o.copy_up.empty() && (o.propagation == "rshared" || o.propagation == "shared"))
         fail("propagation " + o.propagation + " does not support copy-up driver " + o.copy_up_mode);
     if (o.port_driver != "none" && o.port_driver != "implicit" && o.port_driver != "slirp4netns" &&
-        o.port_driver != "builtin")
+        o.port_driver != "builtin" && o.port_driver != "gvisor-tap-vsock")
         fail("unknown port driver: " + o.port_driver);
     return p;
 }

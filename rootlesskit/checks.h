@@ -31,6 +31,8 @@ struct CheckEnv {
     std::function<std::string(const std::string&)> look_path;
     /// Runs `<binary> --help` and reports its features; throws on failure.
     std::function<Slirp4netnsFeatures(const std::string&)> slirp4netns_features;
+    /// Where slirpnet is looked for without --slirp4netns-binary (--net=gvisor-tap-vsock).
+    std::function<std::vector<std::string>()> slirpnet_candidates;
 };
 
 struct Cidr {
@@ -40,7 +42,7 @@ struct Cidr {
 
 /// The validated network configuration the parent acts on.
 struct NetPlan {
-    std::string driver; ///< "host", "none", "slirp4netns", "pasta"
+    std::string driver; ///< "host", "none", "slirp4netns", "pasta", "gvisor-tap-vsock"
     int mtu = 0;        ///< resolved (65520 / 1500), 0 for host and none
     Cidr cidr;          ///< 10.0.2.0/24 unless --cidr
     std::string ifname; ///< resolved ("tap0"), empty for host and none
@@ -51,7 +53,7 @@ struct NetPlan {
     bool detach = false;
     bool sandbox = false;
     bool seccomp = false;
-    std::string api_socket;      ///< slirp4netns --api-socket (port driver slirp4netns only)
+    std::string api_socket; ///< --api-socket (port driver slirp4netns or gvisor-tap-vsock only)
     bool implicit_ports = false; ///< pasta with --port-driver=implicit
     std::string state_dir;       ///< where drivers keep their files
 };

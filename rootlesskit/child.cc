@@ -264,7 +264,7 @@ int run_child(const Options& o) {
     std::vector<std::string> copied;
     if (!o.copy_up.empty())
         copied = copyup::make_driver(o.copy_up_mode, state_dir)->copy_up(o.copy_up);
-    bool own_net = o.net == "slirp4netns" || o.net == "pasta";
+    bool own_net = o.net == "slirp4netns" || o.net == "pasta" || o.net == "gvisor-tap-vsock";
     bool evacuate = !o.evacuate_cgroup2.empty();
     if (own_net && !o.detach_netns) {
         mount_sysfs(evacuate);

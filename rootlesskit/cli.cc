@@ -114,7 +114,7 @@ const std::vector<Flag>& flags() {
         {"state-dir", nullptr, Kind::string, [](Options& o, const std::string& v) { o.state_dir = v; }},
         {"net", nullptr, Kind::string, [](Options& o, const std::string& v) { o.net = v; }},
         {"pasta-binary", nullptr, Kind::string, [](Options& o, const std::string& v) { o.pasta_binary = v; }},
-        {"slirp4netns-binary", nullptr, Kind::string, [](Options& o, const std::string& v) { o.slirp4netns_binary = v; }},
+        {"slirp4netns-binary", nullptr, Kind::string, [](Options& o, const std::string& v) { o.slirp4netns_binary = v; o.slirp4netns_binary_set = true; }},
         {"slirp4netns-sandbox", nullptr, Kind::string, [](Options& o, const std::string& v) { o.slirp4netns_sandbox = v; }},
         {"slirp4netns-seccomp", nullptr, Kind::string, [](Options& o, const std::string& v) { o.slirp4netns_seccomp = v; }},
         {"vpnkit-binary", nullptr, Kind::string, [](Options& o, const std::string& v) { o.vpnkit_binary = v; }},

@@ -30,6 +30,7 @@ struct Options {
     bool detach_netns = false;
     std::string pasta_binary = "pasta";
     std::string slirp4netns_binary = "slirp4netns";
+    bool slirp4netns_binary_set = false; ///< given: --net=gvisor-tap-vsock runs it as slirpnet
     std::string slirp4netns_sandbox = "false";
     std::string slirp4netns_seccomp = "false";
     std::string vpnkit_binary = "vpnkit";

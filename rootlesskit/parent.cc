@@ -23,6 +23,7 @@
 #include "rootlesskit/logging.h"
 #include "rootlesskit/msg.h"
 #include "rootlesskit/net/driver.h"
+#include "rootlesskit/net/gvisor_tap_vsock.h"
 #include "rootlesskit/port/builtin.h"
 #include "rootlesskit/port/slirp4netns.h"
 #include "rootlesskit/process.h"
@@ -290,8 +291,9 @@ void start_network(const Options& o, ParentGuard& g, ChildPlumbing& p, net::Netw
 void start_ports(const Options& o, const NetPlan& plan, ParentGuard& g,
                  const std::vector<port::PortSpec>& publish, const net::NetworkInfo& ni,
                  const std::string& detached) {
-    if (o.port_driver == "slirp4netns")
-        g.ports = std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip);
+    if (o.port_driver == "slirp4netns" || o.port_driver == "gvisor-tap-vsock")
+        g.ports =
+            std::make_shared<port::Slirp4netnsPortDriver>(plan.api_socket, ni.ip, o.port_driver);
     else if (o.port_driver == "builtin") {    // before any thread: it forks its helper
         (void)common::raise_nofile(SIZE_MAX); // as Go does at start; the child keeps its own limit
         g.ports =
@@ -318,7 +320,7 @@ int run_parent(const Options& opts) {
     g.state = std::make_unique<StateDir>(o.state_dir);
     o.state_dir = g.state->path();
     std::vector<std::string> warnings;
-    CheckEnv env{look_path, net::detect_slirp4netns_features};
+    CheckEnv env{look_path, net::detect_slirp4netns_features, net::slirpnet_candidates};
     NetPlan plan;
     try {
         plan = check_network(o, env, warnings);

@@ -40,6 +40,8 @@ enum LongOnly : int {
     opt_disable_dns,
     opt_macaddress,
     opt_target_type,
+    opt_gateway,
+    opt_dns,
 };
 
 // clang-format off
@@ -63,6 +65,8 @@ const option long_options[] = {
     {"disable-dns",           no_argument,       nullptr, opt_disable_dns},
     {"macaddress",            required_argument, nullptr, opt_macaddress},
     {"target-type",           required_argument, nullptr, opt_target_type},
+    {"gateway",               required_argument, nullptr, opt_gateway},
+    {"dns",                   required_argument, nullptr, opt_dns},
     {"help",                  no_argument,       nullptr, 'h'},
     {"version",               no_argument,       nullptr, 'v'},
     {nullptr, 0, nullptr, 0},
@@ -173,6 +177,20 @@ CliEnv default_cli_env() {
     return env;
 }
 
+uint32_t host_in_cidr(const char* flag, const std::string& ip, uint32_t net, unsigned prefix) {
+    in_addr a{};
+    if (inet_pton(AF_INET, ip.c_str(), &a) != 1)
+        throw UsageError(std::string(flag) + " needs an IPv4 address, not " + ip);
+    uint32_t mask = ~uint32_t{0} << (32 - prefix);
+    uint32_t addr = ntohl(a.s_addr);
+    uint32_t host = addr & ~mask;
+    if ((addr & mask) != net || host == 0 || host == ~mask)
+        throw UsageError(std::string(flag) + " " + ip + " is not a host address of the network " +
+                         common::strprintf("%u.%u.%u.%u/%u", net >> 24, (net >> 16) & 0xff,
+                                           (net >> 8) & 0xff, net & 0xff, prefix));
+    return host;
+}
+
 void parse_cidr(const std::string& s, uint32_t& net, unsigned& prefix) {
     // slirp4netns: ^(([0-9]{1,3}\.){3}[0-9]{1,3})/([0-9]{1,2})$
     auto bad = [&] { return UsageError("invalid CIDR: " + s); };
@@ -268,6 +286,7 @@ Options parse_cli(int argc, char** argv, const CliEnv& env) {
 void parse_into(Options& o, int argc, char** argv, const CliEnv& env) {
     std::string cidr, macaddress, target_type = "netns";
     bool cidr_set = false, mac_set = false;
+    std::optional<std::string> gateway, dns;
     const char* argv0 = argc > 0 ? argv[0] : "slirp4netns";
     optind = 0; // full getopt re-initialisation (glibc), so parse_cli may run more than once
     opterr = 0;
@@ -372,6 +391,12 @@ void parse_into(Options& o, int argc, char** argv, const CliEnv& env) {
             if (target_type == "bess")
                 unsupported("--target-type=bess");
             break;
+        case opt_gateway:
+            gateway = optarg;
+            break;
+        case opt_dns:
+            dns = optarg;
+            break;
         default:
             getopt_error(c, argv0, argv[optind - 1]);
         }
@@ -382,6 +407,10 @@ void parse_into(Options& o, int argc, char** argv, const CliEnv& env) {
     positionals(o, argc, argv, optind, env);
     if (cidr_set)
         parse_cidr(cidr, o.cidr_net, o.cidr_prefix);
+    if (gateway)
+        o.gateway_host = host_in_cidr("--gateway", *gateway, o.cidr_net, o.cidr_prefix);
+    if (dns)
+        o.dns_host = host_in_cidr("--dns", *dns, o.cidr_net, o.cidr_prefix);
     if (mac_set)
         o.macaddress = parse_macaddress(macaddress);
 }

@@ -45,6 +45,10 @@ struct Options {
     std::string netns_path; // NetnsType::path
     int tapfd = -1;         // NetnsType::tapfd
     std::string tapname;
+    /// slirpnet's own --gateway and --dns (rootlesskit's gvisor-tap-vsock plan): host numbers
+    /// in the CIDR, libslirp's +2 and +3 by default.
+    uint32_t gateway_host = 2;
+    uint32_t dns_host = 3;
     /// Lines slirp4netns prints on stdout while parsing (WARNING: …), in order.
     std::vector<std::string> warnings;
 };
@@ -78,6 +82,9 @@ std::string version_text(const std::string& libseccomp_version);
 
 /// Parses a CIDR as slirp4netns does; throws UsageError("invalid CIDR: …", …) without usage.
 void parse_cidr(const std::string& s, uint32_t& net, unsigned& prefix);
+/// The host number of `ip` in the network net/prefix (host order) for `flag`; throws UsageError
+/// (without usage) for a bad address or one outside the network or its network/broadcast address.
+uint32_t host_in_cidr(const char* flag, const std::string& ip, uint32_t net, unsigned prefix);
 /// Parses a MAC as slirp4netns does; throws UsageError with both upstream lines.
 common::Mac parse_macaddress(const std::string& s);
 

@@ -205,7 +205,7 @@ int run(const Options& o, const char* argv0) {
     }
     // every table stays below the fd limit, raised to the hard one first (Limits, stack.h)
     Limits lim = Limits::for_nofile(common::raise_nofile(size_t{1} << 20));
-    Config cfg = Config::from_cidr(o.cidr_net, o.cidr_prefix);
+    Config cfg = Config::from_cidr(o.cidr_net, o.cidr_prefix, o.gateway_host, o.dns_host);
     cfg.mtu = o.mtu;
     cfg.disable_host_loopback = o.disable_host_loopback;
     cfg.disable_dns = o.disable_dns;

@@ -42,6 +42,11 @@ Slirp4netnsFeatures detect_slirp4netns_features(const std::string& binary);
 /// The slirp4netns argv for a plan (exposed for tests).
 std::vector<std::string> slirp4netns_argv(const NetPlan& plan, pid_t pid,
                                           const std::string& detached_netns, int ready_fd);
+/// Starts `binary` with `argv` (argv[0] as given), its ready pipe as fd 3 and `pass_fd` (if >= 0)
+/// as fd 4, output to the debug log, and waits for the ready byte while watching for an early
+/// exit; `name` names it in errors ("setting up network: NAME failed"). Returns its pid.
+pid_t start_ready_helper(const std::string& binary, std::vector<std::string> argv, int pass_fd,
+                         const std::string& name);
 /// "10.0.2.0" + n, dotted.
 std::string cidr_host(const Cidr& c, uint32_t n);
 

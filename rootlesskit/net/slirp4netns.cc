@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "rootlesskit/logging.h"
+#include "rootlesskit/net/gvisor_tap_vsock.h"
 #include "rootlesskit/net/none.h"
 #include "rootlesskit/net/pasta.h"
 #include "rootlesskit/process.h"
@@ -41,40 +42,8 @@ public:
     ~Slirp4netnsDriver() override { cleanup(); }
 
     NetworkInfo configure(pid_t pid, const std::string& detached_netns) override {
-        common::FdPair ready = common::pipe_cloexec();
-        std::vector<std::string> argv = slirp4netns_argv(plan_, pid, detached_netns, 3);
-        log::debug("executing " + go_slice(argv));
-        std::vector<char*> cargv;
-        for (std::string& a : argv)
-            cargv.push_back(a.data());
-        cargv.push_back(nullptr);
-        pid_t parent = getpid();
-        pid_ = fork();
-        if (pid_ < 0)
-            common::throw_errno("fork");
-        if (pid_ == 0) {
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, nullptr);
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent)
-                _exit(1);
-            if (dup2(ready.second.get(), 3) < 0)
-                _exit(1);
-            (void)close_range(4, ~0U, 0); // only the ready pipe is passed on
-            if (!log::debug_enabled()) {  // upstream sends its output to the debug log
-                int devnull = open("/dev/null", O_RDWR | O_CLOEXEC); // not passed on
-                if (devnull >= 0) {
-                    dup2(devnull, 0);
-                    dup2(devnull, 1);
-                    dup2(devnull, 2);
-                }
-            }
-            execv(plan_.binary.c_str(), cargv.data());
-            _exit(127);
-        }
-        ready.second.reset();
-        wait_ready(ready.first.get());
+        pid_ = start_ready_helper(plan_.binary, slirp4netns_argv(plan_, pid, detached_netns, 3), -1,
+                                  "slirp4netns");
         NetworkInfo ni;
         ni.dev = plan_.ifname;
         ni.ip = cidr_host(plan_.cidr, 100);
@@ -105,33 +74,69 @@ public:
     }
 
 private:
-    void wait_ready(int fd) {
-        for (int waited = 0; waited < ready_timeout_ms; waited += 100) {
-            pollfd p{fd, POLLIN, 0};
-            int r = poll(&p, 1, 100);
-            if (r > 0) {
-                char buf[16];
-                ssize_t n = read(fd, buf, sizeof buf);
-                if (n > 0)
-                    return;
-            }
-            int ws = 0;
-            if (waitpid(pid_, &ws, WNOHANG) == pid_) {
-                pid_ = -1;
-                if (WIFSIGNALED(ws))
-                    throw std::runtime_error("setting up network: slirp4netns killed by signal");
-                throw std::runtime_error("setting up network: slirp4netns failed");
-            }
-        }
-        throw std::runtime_error("setting up network: waiting for slirp4netns to start: timed out");
-    }
-
     NetPlan plan_;
     pid_t pid_ = -1;
     NetworkInfo info_;
 };
 
 } // namespace
+
+pid_t start_ready_helper(const std::string& binary, std::vector<std::string> argv, int pass_fd,
+                         const std::string& name) {
+    common::FdPair ready = common::pipe_cloexec();
+    log::debug("executing " + go_slice(argv));
+    std::vector<char*> cargv;
+    for (std::string& a : argv)
+        cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        common::throw_errno("fork");
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        // Move both out of 0..4 first: dup2 onto itself would keep FD_CLOEXEC, and one could
+        // sit where the other goes. dup2 clears FD_CLOEXEC on the copies.
+        int r = fcntl(ready.second.get(), F_DUPFD_CLOEXEC, 5);
+        int t = pass_fd >= 0 ? fcntl(pass_fd, F_DUPFD_CLOEXEC, 5) : -1;
+        if (r < 0 || (pass_fd >= 0 && t < 0) || dup2(r, 3) < 0 || (t >= 0 && dup2(t, 4) < 0))
+            _exit(1);
+        (void)close_range(pass_fd >= 0 ? 5 : 4, ~0U, 0); // only these are passed on
+        if (!log::debug_enabled()) { // upstream sends its output to the debug log
+            int devnull = open("/dev/null", O_RDWR | O_CLOEXEC); // not passed on
+            if (devnull >= 0) {
+                dup2(devnull, 0);
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+            }
+        }
+        execv(binary.c_str(), cargv.data());
+        _exit(127);
+    }
+    ready.second.reset();
+    for (int waited = 0; waited < ready_timeout_ms; waited += 100) {
+        pollfd p{ready.first.get(), POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) {
+            char buf[16];
+            if (read(ready.first.get(), buf, sizeof buf) > 0)
+                return pid;
+        }
+        int ws = 0;
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            if (WIFSIGNALED(ws))
+                throw std::runtime_error("setting up network: " + name + " killed by signal");
+            throw std::runtime_error("setting up network: " + name + " failed");
+        }
+    }
+    kill(pid, SIGKILL);
+    (void)waitpid(pid, nullptr, 0);
+    throw std::runtime_error("setting up network: waiting for " + name + " to start: timed out");
+}
 
 std::string cidr_host(const Cidr& c, uint32_t n) {
     in_addr a{};
@@ -201,6 +206,8 @@ std::unique_ptr<NetworkDriver> make_driver(const NetPlan& plan) {
         return std::make_unique<Slirp4netnsDriver>(plan);
     if (plan.driver == "pasta")
         return std::make_unique<PastaDriver>(plan, plan.implicit_ports);
+    if (plan.driver == "gvisor-tap-vsock")
+        return std::make_unique<GvisorTapVsockDriver>(plan);
     throw std::runtime_error(unsupported("--net=" + plan.driver));
 }
 

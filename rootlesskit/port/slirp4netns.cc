@@ -64,12 +64,13 @@ std::string reply_error_text(const nlohmann::json& error) {
     return s + "]";
 }
 
-Slirp4netnsPortDriver::Slirp4netnsPortDriver(std::string api_socket, std::string child_ip)
-    : socket_(std::move(api_socket)), child_ip_(std::move(child_ip)) {}
+Slirp4netnsPortDriver::Slirp4netnsPortDriver(std::string api_socket, std::string child_ip,
+                                             std::string name)
+    : socket_(std::move(api_socket)), child_ip_(std::move(child_ip)), name_(std::move(name)) {}
 
 nlohmann::ordered_json Slirp4netnsPortDriver::info() const {
     nlohmann::ordered_json j;
-    j["driver"] = "slirp4netns";
+    j["driver"] = name_;
     j["protos"] = {"tcp", "tcp4", "udp", "udp4"};
     j["disallowLoopbackChildIP"] = true;
     return j;

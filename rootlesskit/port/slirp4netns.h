@@ -12,8 +12,11 @@ namespace rlk::port {
 
 class Slirp4netnsPortDriver final : public PortDriver {
 public:
-    /// `api_socket` is slirp4netns' --api-socket; `child_ip` the namespace address (10.0.2.100).
-    Slirp4netnsPortDriver(std::string api_socket, std::string child_ip);
+    /// `api_socket` is slirp4netns' --api-socket; `child_ip` the namespace address (10.0.2.100);
+    /// `name` the driver /v1/info reports: "slirp4netns", or "gvisor-tap-vsock" (slirpnet's API,
+    /// which is slirp4netns').
+    Slirp4netnsPortDriver(std::string api_socket, std::string child_ip,
+                          std::string name = "slirp4netns");
     nlohmann::ordered_json info() const override;
     PortStatus add(const PortSpec& spec) override;
     std::vector<PortStatus> list() override;
@@ -23,6 +26,7 @@ private:
     nlohmann::json call(const nlohmann::json& request);
     std::string socket_;
     std::string child_ip_;
+    std::string name_;
     std::mutex mu_; ///< guards ports_ and serialises API calls (slirp4netns handles one at a time)
     std::map<int, PortStatus> ports_;
 };

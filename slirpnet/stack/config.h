@@ -55,8 +55,11 @@ struct Config {
     bool in_prefix6(const Addr& a) const noexcept {
         return !a.is4() && std::memcmp(a.b.data(), prefix6.b.data(), 8) == 0;
     }
-    /// The config for a --cidr network (host order) and prefix.
-    static Config from_cidr(uint32_t net, unsigned prefix) noexcept;
+    /// The config for a --cidr network (host order) and prefix; the gateway and DNS addresses are
+    /// host numbers `gw_host` and `dns_host` of it (libslirp's +2 and +3 unless --gateway/--dns;
+    /// they may be the same address: port 53 of it is then the DNS forwarder, see nat.cc).
+    static Config from_cidr(uint32_t net, unsigned prefix, uint32_t gw_host = 2,
+                            uint32_t dns_host = 3) noexcept;
 };
 
 /// Frames seen and dropped, by reason (malformed guest input is counted, never fatal).

@@ -7,7 +7,9 @@
 // first IPv4 nameserver of resolv.conf (as libslirp), fd00::3 to the first nameserver of either
 // family (libslirp would need an IPv6 one; a host with only an IPv4 resolver is the common
 // case). Nothing else of the virtual subnets, no multicast, loopback or unspecified address
-// escapes. Host peers shown to the guest: loopback and unspecified become the gateway.
+// escapes. Host peers shown to the guest: loopback and unspecified become the gateway. slirpnet's
+// --gateway/--dns move the two addresses (docs/compat/slirp4netns.md); when they are one address,
+// its port 53 is the DNS forwarder and its other ports the host loopback.
 
 #include "slirpnet/stack/stack.h"
 
@@ -20,15 +22,17 @@ namespace {
 bool translate_out4(const Stack& st, uint32_t dst, uint16_t dport, SockAddr& out) noexcept {
     const Config& c = st.cfg;
     uint32_t host = dst;
-    if (dst == c.gw) {
-        if (c.disable_host_loopback)
-            return false;
-        host = INADDR_LOOPBACK;
-    } else if (dst == c.dns && !c.disable_dns) {
+    // With --dns equal to --gateway (rootlesskit's gvisor-tap-vsock plan), port 53 of the shared
+    // address is the DNS forwarder and every other port the host loopback.
+    if (dst == c.dns && !c.disable_dns && (dport == 53 || dst != c.gw)) {
         if (dport != 53 || c.dns_server == 0)
             return false;
         out = SockAddr::make(Addr::of4(c.dns_server), c.dns_server_port);
         return true;
+    } else if (dst == c.gw) {
+        if (c.disable_host_loopback)
+            return false;
+        host = INADDR_LOOPBACK;
     } else if ((dst & c.mask()) == c.net || dst == INADDR_BROADCAST || (dst >> 28) == 0xe ||
                (dst >> 24) == 127 || dst == 0) {
         return false; // nothing else lives in the virtual subnet; no multicast/loopback escapes

@@ -10,12 +10,13 @@
 
 namespace slirp {
 
-Config Config::from_cidr(uint32_t net, unsigned prefix) noexcept {
+Config Config::from_cidr(uint32_t net, unsigned prefix, uint32_t gw_host,
+                         uint32_t dns_host) noexcept {
     Config c;
     c.net = net;
     c.prefix = prefix;
-    c.gw = net + 2;
-    c.dns = net + 3;
+    c.gw = net + gw_host;
+    c.dns = net + dns_host;
     c.dhcp_start = net + 15;
     c.guest = net + 100;
     // libslirp: 52:55 followed by the IPv4 address

@@ -24,7 +24,7 @@ CheckEnv fake_env(Slirp4netnsFeatures f = all_features()) {
                         "exec: \"missing\": executable file not found in $PATH");
                 return "/usr/bin/" + b;
             },
-            [f](const std::string&) { return f; }};
+            [f](const std::string&) { return f; }, [] { return std::vector<std::string>{}; }};
 }
 
 std::string net_error(std::vector<std::string> args, Slirp4netnsFeatures f = all_features()) {
