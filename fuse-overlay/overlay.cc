@@ -7,9 +7,11 @@
 // kernel caches entries for `timeout=` seconds), so resolutions are cached in the node tree.
 // st_ino follows fuse-overlayfs 1.10–1.16 (§2.8): files take the inode of the lowest object
 // reachable through user.fuseoverlayfs.origin, directories that of their topmost layer (observed on
-// 1.10: a merged directory shows the upper/top-lower inode).
+// 1.10: a merged directory shows the upper/top-lower inode); when the layers span several
+// filesystems, the high bits say which one (xino.h), so numbers stay unique.
 #include "fuse-overlay/overlay.h"
 
+#include "common/log.h"
 #include "fuse-overlay/copyup.h"
 #include "fuse-overlay/dir_merge.h"
 #include "fuse-overlay/whiteout.h"
@@ -23,9 +25,9 @@ namespace {
 
 constexpr const char* origin_xattr = "user.fuseoverlayfs.origin";
 
-// Follows the origin chain below layer `from` and returns the inode number it ends at.
-ino_t origin_ino(const Overlay& ov, unsigned from, const std::string& path, ino_t ino) {
-    unsigned layer = from;
+// Follows the origin chain below layer `layer` and returns the inode number it ends at, with
+// `layer` set to the layer holding it.
+ino_t origin_ino(const Overlay& ov, unsigned& layer, const std::string& path, ino_t ino) {
     std::string cur = path;
     for (size_t hops = 0; hops < ov.layers.size() && layer + 1 < ov.layers.size(); ++hops) {
         Result<std::string> origin = ov.layers[layer].getxattr(cur, origin_xattr);
@@ -60,6 +62,14 @@ ino_t origin_ino(const Overlay& ov, unsigned from, const std::string& path, ino_
 
 Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
     : opts(std::move(o)), layers(std::move(l)), has_upper(upper) {
+    std::vector<dev_t> devs;
+    devs.reserve(layers.size());
+    for (const Layer& layer : layers)
+        devs.push_back(layer.dev());
+    xino = Xino(devs);
+    if (xino.bits() != 0)
+        common::log::debug("layers on %u filesystems: the top %u bits of st_ino name the one",
+                           xino.filesystems(), xino.bits());
     Node* root = table.root();
     for (unsigned i = 0; i < layers.size(); ++i)
         root->dir_layers.push_back(i);
@@ -67,7 +77,7 @@ Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
     if (has_upper)
         layers.front().set_work(&work_fd); // files deleted while open live in <workdir>/work
     Result<struct stat> st = layers.front().stat("");
-    root->ino = st ? st->st_ino : FUSE_ROOT_ID;
+    root->ino = st ? xino.map(0, st->st_ino) : FUSE_ROOT_ID;
 }
 
 Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std::string_view name,
@@ -99,8 +109,12 @@ Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std:
         if (is_opaque_dir(layer, path))
             break;
     }
-    if (found && !S_ISDIR(found->type) && !ov.opts.fast_ino)
-        found->ino = origin_ino(ov, found->layer, path, found->ino);
+    if (!found)
+        return found;
+    unsigned ino_layer = found->layer;
+    if (!S_ISDIR(found->type) && !ov.opts.fast_ino)
+        found->ino = origin_ino(ov, ino_layer, path, found->ino);
+    found->ino = ov.xino.map(ino_layer, found->ino);
     return found;
 }
 

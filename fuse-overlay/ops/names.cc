@@ -124,7 +124,7 @@ Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view n
     node->path = std::move(path);
     node->layer = 0;
     node->type = st->st_mode & S_IFMT;
-    node->ino = st->st_ino;
+    node->ino = ov.xino.map(0, st->st_ino);
     if (node->is_dir()) {
         node->dir_layers = {0};
         node->loaded = true; // new and empty: the (empty) children map is the whole listing
