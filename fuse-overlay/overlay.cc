@@ -18,6 +18,7 @@
 #include "fuse-overlay/xattr.h"
 
 #include <optional>
+#include <stdexcept>
 #include <sys/xattr.h>
 
 namespace ovl {
@@ -62,6 +63,8 @@ ino_t origin_ino(const Overlay& ov, unsigned& layer, const std::string& path, in
 
 Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
     : opts(std::move(o)), layers(std::move(l)), has_upper(upper) {
+    if (layers.size() > UINT16_MAX) // Node::layer is 16 bits
+        throw std::length_error("too many layers");
     std::vector<dev_t> devs;
     devs.reserve(layers.size());
     for (const Layer& layer : layers)
@@ -138,8 +141,8 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
     auto node = std::make_unique<Node>();
     node->name = name;
     node->path = join_path(dir.path, name);
-    node->layer = (*r)->layer;
-    node->type = (*r)->type;
+    node->layer = static_cast<uint16_t>((*r)->layer); // fits: the Overlay checks the count
+    node->type = static_cast<uint16_t>((*r)->type);
     node->ino = (*r)->ino;
     node->dir_layers = std::move((*r)->dir_layers);
     return ov.table.insert(&dir, std::move(node));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// xino.cc — fsids from the layers' st_dev and the st_ino layout (docs/compat/fuse-overlayfs.md §2.8)
+// xino.cc — fsids from the layers' st_dev and the st_ino layout (compat doc §2.8)
 #include "fuse-overlay/xino.h"
 
 #include "common/log.h"
