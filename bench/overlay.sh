@@ -9,7 +9,8 @@
 # Read rows: "cold" is the first pass after a fresh mount (FUSE caches empty; the layers' page
 # cache warm), "warm" the second pass on the same mount. rand_4k follows the sequential read on
 # the same mount (from the page cache), rand_4k_cold repeats it on a fresh mount (every read a
-# request to the daemon).
+# request to the daemon). rss_B_per_inode (bytes, not seconds; no daemon for the kernel) is the
+# daemon's RSS growth per name over a walk of the tree on a fresh mount, after a warm-up walk.
 # Write rows (a fresh, empty upper for each tool and repetition): create NWRITE small files, append
 # to NWRITE lower files, write a BIGMB file (dd + fsync), chmod of the BIGMB lower file (a copy-up),
 # the same with -o metacopy=on (ours only copies the metadata; Debian's 1.10 ignores the option;
@@ -75,6 +76,20 @@ echo "rand_4k_x$RANDREADS $(t randread | cut -d" " -f2)"
 # read is a request to the daemon (the row above is served by the kernel cache alone).
 cd /; umount "$M"; mnt; warm_lower
 echo "rand_4k_cold_x$RANDREADS $(t randread | cut -d" " -f2)"
+cd /; umount "$M"
+# Memory per cached inode, on a fresh mount: the daemon'"'"'s RSS growth over a walk of the tree,
+# after walking dir0 first (the first walk also pages in code and grows one-time buffers).
+mnt
+pid=
+for p in /proc/[0-9]*; do
+    case "$(tr "\0" " " 2>/dev/null <"$p/cmdline")" in *" $M"|*" $M ") pid=${p#/proc/} ;; esac
+done
+if [ -n "$pid" ]; then
+    rss() { awk "/^VmRSS/ {print \$2}" "/proc/$pid/status"; }
+    w=$(find "$M/dir0" -exec stat -c %i {} + | wc -l); r0=$(rss)
+    n=$(find "$M" -exec stat -c %i {} + | wc -l); r1=$(rss)
+    echo "rss_B_per_inode $(( (r1 - r0) * 1024 / (n - w) ))"
+fi
 cd /; umount "$M"
 '
 

@@ -7,15 +7,18 @@
 // kernel caches entries for `timeout=` seconds), so resolutions are cached in the node tree.
 // st_ino follows fuse-overlayfs 1.10–1.16 (§2.8): files take the inode of the lowest object
 // reachable through user.fuseoverlayfs.origin, directories that of their topmost layer (observed on
-// 1.10: a merged directory shows the upper/top-lower inode).
+// 1.10: a merged directory shows the upper/top-lower inode); when the layers span several
+// filesystems, the high bits say which one (xino.h), so numbers stay unique.
 #include "fuse-overlay/overlay.h"
 
+#include "common/log.h"
 #include "fuse-overlay/copyup.h"
 #include "fuse-overlay/dir_merge.h"
 #include "fuse-overlay/whiteout.h"
 #include "fuse-overlay/xattr.h"
 
 #include <optional>
+#include <stdexcept>
 #include <sys/xattr.h>
 
 namespace ovl {
@@ -23,9 +26,9 @@ namespace {
 
 constexpr const char* origin_xattr = "user.fuseoverlayfs.origin";
 
-// Follows the origin chain below layer `from` and returns the inode number it ends at.
-ino_t origin_ino(const Overlay& ov, unsigned from, const std::string& path, ino_t ino) {
-    unsigned layer = from;
+// Follows the origin chain below layer `layer` and returns the inode number it ends at, with
+// `layer` set to the layer holding it.
+ino_t origin_ino(const Overlay& ov, unsigned& layer, const std::string& path, ino_t ino) {
     std::string cur = path;
     for (size_t hops = 0; hops < ov.layers.size() && layer + 1 < ov.layers.size(); ++hops) {
         Result<std::string> origin = ov.layers[layer].getxattr(cur, origin_xattr);
@@ -60,6 +63,16 @@ ino_t origin_ino(const Overlay& ov, unsigned from, const std::string& path, ino_
 
 Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
     : opts(std::move(o)), layers(std::move(l)), has_upper(upper) {
+    if (layers.size() > UINT16_MAX) // Node::layer is 16 bits
+        throw std::length_error("too many layers");
+    std::vector<dev_t> devs;
+    devs.reserve(layers.size());
+    for (const Layer& layer : layers)
+        devs.push_back(layer.dev());
+    xino = Xino(devs);
+    if (xino.bits() != 0)
+        common::log::debug("layers on %u filesystems: the top %u bits of st_ino name the one",
+                           xino.filesystems(), xino.bits());
     Node* root = table.root();
     for (unsigned i = 0; i < layers.size(); ++i)
         root->dir_layers.push_back(i);
@@ -67,7 +80,7 @@ Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
     if (has_upper)
         layers.front().set_work(&work_fd); // files deleted while open live in <workdir>/work
     Result<struct stat> st = layers.front().stat("");
-    root->ino = st ? st->st_ino : FUSE_ROOT_ID;
+    root->ino = st ? xino.map(0, st->st_ino) : FUSE_ROOT_ID;
 }
 
 Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std::string_view name,
@@ -99,8 +112,12 @@ Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std:
         if (is_opaque_dir(layer, path))
             break;
     }
-    if (found && !S_ISDIR(found->type) && !ov.opts.fast_ino)
-        found->ino = origin_ino(ov, found->layer, path, found->ino);
+    if (!found)
+        return found;
+    unsigned ino_layer = found->layer;
+    if (!S_ISDIR(found->type) && !ov.opts.fast_ino)
+        found->ino = origin_ino(ov, ino_layer, path, found->ino);
+    found->ino = ov.xino.map(ino_layer, found->ino);
     return found;
 }
 
@@ -124,8 +141,8 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
     auto node = std::make_unique<Node>();
     node->name = name;
     node->path = join_path(dir.path, name);
-    node->layer = (*r)->layer;
-    node->type = (*r)->type;
+    node->layer = static_cast<uint16_t>((*r)->layer); // fits: the Overlay checks the count
+    node->type = static_cast<uint16_t>((*r)->type);
     node->ino = (*r)->ino;
     node->dir_layers = std::move((*r)->dir_layers);
     return ov.table.insert(&dir, std::move(node));

@@ -5,6 +5,7 @@
 #include "fuse-overlay/inode_table.h"
 #include "fuse-overlay/layer.h"
 #include "fuse-overlay/options.h"
+#include "fuse-overlay/xino.h"
 
 #include <mutex>
 #include <optional>
@@ -31,6 +32,9 @@ struct Overlay {
     uint64_t work_counter = 0;
     /// Whether the kernel runs the writeback cache for this mount (negotiated in init).
     bool writeback = false;
+    /// Layer inode numbers to shown ones (§2.8); built from the layers' st_dev at construction.
+    /// Its overflow count changes under `mu`.
+    Xino xino;
 
     /// Builds an overlay over already-opened layers; sets up the root node. Throws on OOM.
     Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
@@ -40,7 +44,7 @@ struct Overlay {
 struct Resolved {
     unsigned layer = 0;
     mode_t type = 0;
-    ino_t ino = 0;
+    ino_t ino = 0; ///< as shown (Xino::map applied)
     std::vector<unsigned> dir_layers;
 };
 

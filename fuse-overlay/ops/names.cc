@@ -123,8 +123,8 @@ Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view n
     node->name = name;
     node->path = std::move(path);
     node->layer = 0;
-    node->type = st->st_mode & S_IFMT;
-    node->ino = st->st_ino;
+    node->type = static_cast<uint16_t>(st->st_mode & S_IFMT);
+    node->ino = ov.xino.map(0, st->st_ino);
     if (node->is_dir()) {
         node->dir_layers = {0};
         node->loaded = true; // new and empty: the (empty) children map is the whole listing
@@ -267,8 +267,7 @@ void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& ke
             // A fresh lookup already made a node for that name: this one follows its path.
             node.name = a.name;
             other->followers.push_back(node.id);
-            other->followers.insert(other->followers.end(), node.followers.begin(),
-                                    node.followers.end());
+            other->followers.append(node.followers.begin(), node.followers.end());
             node.followers.clear();
         }
         node.path = std::move(p);
