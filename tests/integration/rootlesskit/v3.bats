@@ -178,3 +178,31 @@ start_sleeper() {
         [ "$output" = 9 ]
     done
 }
+
+@test "kill -9 of the parent while it maps the child's ids kills the waiting child" {
+    # A newuidmap that waits: the child is cloned and blocked until its ids are mapped.
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    cat >"$BATS_TEST_TMPDIR/bin/newuidmap" <<EOF2
+#!/bin/sh
+sleep 30 &
+echo "\$\$ \$!" >"$BATS_TEST_TMPDIR/mapping"
+wait
+exec /usr/bin/newuidmap "\$@"
+EOF2
+    chmod +x "$BATS_TEST_TMPDIR/bin/newuidmap"
+    for flags in "" "--pidns"; do
+        rm -f "$BATS_TEST_TMPDIR/mapping"
+        PATH="$BATS_TEST_TMPDIR/bin:$PATH" spawn "$ROOTLESSKIT" $flags sleep 3600
+        wait_for_file_content 20 "$BATS_TEST_TMPDIR/mapping"
+        local w; for w in $(cat "$BATS_TEST_TMPDIR/mapping"); do register_pid "$w"; done
+        local kids child=""
+        kids=$(pgrep -P "$SPAWNED_PID")
+        for k in $kids; do
+            [ "$(readlink "/proc/$k/ns/user")" != "$(readlink /proc/self/ns/user)" ] && child=$k
+        done
+        [ -n "$child" ]
+        register_pid "$child"
+        kill -KILL "$SPAWNED_PID"
+        wait_until 5 gone "$child"
+    done
+}
