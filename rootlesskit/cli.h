@@ -13,7 +13,7 @@ namespace rlk {
 /// wording ("flag provided but not defined: -bogus") and show_usage() set. Pure: no syscalls.
 Options parse_cli(const std::vector<std::string>& args);
 
-/// The full `rootlesskit --help` text (urfave/cli layout, categories as in v2.3).
+/// The full `rootlesskit --help` text (urfave/cli layout, categories and flags as in v3.0.1).
 /// `lxc_user_nic_default` is the --lxc-user-nic-binary default shown in the help.
 std::string help_text(const std::string& lxc_user_nic_default = "");
 

@@ -45,13 +45,15 @@ std::string str_default(const std::string& v) {
 std::vector<HelpFlag> help_flags(const std::string& lxc) {
     const std::string f = " (default: false)";
     const std::string t = " (default: true)";
-    // Declaration order of upstream's app.Flags (v2.3); help and version are appended to Misc.
+    // Declaration order of upstream's app.Flags in cmd/rootlesskit/main.go of RootlessKit v3.0.1;
+    // help and version are appended to Misc. Where upstream's usage lists values, ours lists the
+    // values this build takes (--copy-up-mode overlayfs, docs/compat/rootlesskit.md §6.5).
     // clang-format off
     return {
         {"Misc", "--debug", "debug mode" + f},
         {"Misc", "--print-semver value", "print a version component as a decimal integer [major, minor, patch]"},
         {"State", "--state-dir value", "state directory"},
-        {"Network", "--net value", "network driver [host, none, pasta(experimental), slirp4netns, vpnkit, lxc-user-nic(experimental)]" + str_default("host")},
+        {"Network", "--net value", "network driver [host, none, pasta(experimental), slirp4netns, vpnkit, lxc-user-nic(experimental), gvisor-tap-vsock(experimental)]" + str_default("host")},
         {"Network [pasta]", "--pasta-binary value", "path of pasta binary for --net=pasta" + str_default("pasta")},
         {"Network [slirp4netns]", "--slirp4netns-binary value", "path of slirp4netns binary for --net=slirp4netns" + str_default("slirp4netns")},
         {"Network [slirp4netns]", "--slirp4netns-sandbox value", "enable slirp4netns sandbox (experimental) [auto, true, false] (the default is planned to be \"auto\" in future)" + str_default("false")},
@@ -60,13 +62,13 @@ std::vector<HelpFlag> help_flags(const std::string& lxc) {
         {"Network [lxc-user-nic]", "--lxc-user-nic-binary value", "path of lxc-user-nic binary for --net=lxc-user-nic" + str_default(lxc)},
         {"Network [lxc-user-nic]", "--lxc-user-nic-bridge value", "lxc-user-nic bridge name" + str_default("lxcbr0")},
         {"Network", "--mtu value", "MTU for non-host network (default: 65520 for pasta and slirp4netns, 1500 for others) (default: 0)"},
-        {"Network", "--cidr value", "CIDR for pasta and slirp4netns networks (default: 10.0.2.0/24)"},
+        {"Network", "--cidr value", "CIDR for pasta, slirp4netns and gvisor-tap-vsock networks (default: 10.0.2.0/24)"},
         {"Network", "--ifname value", "Network interface name (default: tap0 for pasta, slirp4netns, and vpnkit; eth0 for lxc-user-nic)"},
         {"Network", "--disable-host-loopback", "prohibit connecting to 127.0.0.1:* on the host namespace" + f},
         {"Network", "--ipv6", "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta and slirp4netns. (experimental)" + f},
         {"Mount", "--copy-up value", "mount a filesystem and copy-up the contents. e.g. \"--copy-up=/etc\" (typically required for non-host network)"},
-        {"Mount", "--copy-up-mode value", "copy-up mode [tmpfs+symlink]" + str_default("tmpfs+symlink")},
-        {"Port", "--port-driver value", "port driver for non-host network. [none, implicit (for pasta), builtin, slirp4netns]" + str_default("none")},
+        {"Mount", "--copy-up-mode value", "copy-up mode [tmpfs+symlink, overlayfs]" + str_default("tmpfs+symlink")},
+        {"Port", "--port-driver value", "port driver for non-host network. [none, implicit (for pasta), builtin, slirp4netns, gvisor-tap-vsock]" + str_default("none")},
         {"Port", "--publish value, -p value", "publish ports. e.g. \"127.0.0.1:8080:80/tcp\""},
         {"Port", "--source-ip-transparent", "enable source IP transparency for the builtin port driver (TCP and UDP)" + t},
         {"Process", "--pidns", "create a PID namespace" + f},

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// options.h — the parsed rootlesskit command line (one field per v2.3 flag, upstream defaults)
+// options.h — the parsed rootlesskit command line (one field per v3.0 flag, upstream defaults)
 #pragma once
 
 #include <string>
@@ -7,9 +7,10 @@
 
 namespace rlk {
 
-/// Version strings. The semver keeps upstream's 2.3 line (scripts compare it with --print-semver)
-/// and carries ours as build metadata.
-inline constexpr const char* version = "2.3.6+rootless-tools.0.1.0";
+/// Version strings. The semver follows upstream's newest 3.0 patch, v3.0.1, whose parity issue 18
+/// tracks (docs/compat/rootlesskit.md §1); scripts compare it with --print-semver. Ours is carried
+/// as build metadata.
+inline constexpr const char* version = "3.0.1+rootless-tools.0.1.0";
 inline constexpr const char* api_version = "1.1.1";
 
 struct Options {

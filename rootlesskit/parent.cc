@@ -48,6 +48,7 @@ namespace {
 
 struct CloneArgs {
     int go_fd;
+    int go_write_fd; ///< the parent's end, closed in the child so the parent's death reads as EOF
     int keep_fds[2];
     int unshare_flags;
     bool pidns;
@@ -57,8 +58,16 @@ struct CloneArgs {
 };
 
 // Runs in the cloned child, before exec: only async-signal-safe calls.
+// The parent-death signal (docs/compat/rootlesskit.md §2.4) is armed first, so that a parent
+// killed while it maps the ids kills the child waiting here; the maps and the exec below keep it
+// (the child's own credentials do not change). A parent that died before the prctl shows as
+// EOF on the go pipe, or, without --pidns, as another parent.
 int clone_main(void* p) {
     auto* a = static_cast<CloneArgs*>(p);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(a->go_write_fd);
+    if (!a->pidns && getppid() != a->parent)
+        _exit(1);
     char c;
     ssize_t n;
     do
@@ -71,9 +80,6 @@ int clone_main(void* p) {
         (void)!write(2, m, sizeof m - 1);
         _exit(1);
     }
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!a->pidns && getppid() != a->parent)
-        _exit(1);
     for (int fd : a->keep_fds)
         fcntl(fd, F_SETFD, 0);
     sigset_t none;
@@ -247,6 +253,7 @@ void start_child(const Options& o, const NetPlan& plan, ParentGuard& g, ChildPlu
     p.argv.push_back(nullptr);
 
     CloneArgs ca{p.go.first.get(),
+                 p.go.second.get(),
                  {p.to_child.first.get(), p.from_child.second.get()},
                  0,
                  o.pidns,

@@ -26,7 +26,27 @@ setup() { require_binary "$ROOTLESSKIT"; }
     done
     assert_contains "$output" "USAGE:
    rootlesskit [global options] [arguments...]"
-    assert_contains "$output" '--copy-up-mode value         copy-up mode [tmpfs+symlink] (default: "tmpfs+symlink")'
+    if is_original "$ROOTLESSKIT"; then
+        assert_contains "$output" '--copy-up-mode value         copy-up mode [tmpfs+symlink] (default: "tmpfs+symlink")'
+    else
+        # ours lists the values it takes where upstream lists its own (docs/compat/rootlesskit.md §1.1)
+        assert_contains "$output" '--copy-up-mode value         copy-up mode [tmpfs+symlink, overlayfs] (default: "tmpfs+symlink")'
+    fi
+}
+
+@test "v3.0: --version, --print-semver and --help say 3.0.1 and list gvisor-tap-vsock" {
+    skip_if_original "$ROOTLESSKIT" "v3-only: version 3.0.1 and the gvisor-tap-vsock drivers"
+    run "$ROOTLESSKIT" --version
+    [[ "$output" =~ ^rootlesskit\ version\ 3\.0\.1\+rootless-tools\. ]]
+    [ "$("$ROOTLESSKIT" --print-semver=major).$("$ROOTLESSKIT" --print-semver=minor).$("$ROOTLESSKIT" --print-semver=patch)" = 3.0.1 ]
+    run "$ROOTLESSKIT" --help
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "VERSION:
+   3.0.1+rootless-tools."
+    assert_contains "$output" 'lxc-user-nic(experimental), gvisor-tap-vsock(experimental)] (default: "host")'
+    assert_contains "$output" '[none, implicit (for pasta), builtin, slirp4netns, gvisor-tap-vsock] (default: "none")'
+    assert_contains "$output" 'CIDR for pasta, slirp4netns and gvisor-tap-vsock networks (default: 10.0.2.0/24)'
+    assert_contains "$output" '--source-ip-transparent'
 }
 
 @test "--help advertises --detach-netns (scripts grep for it)" {

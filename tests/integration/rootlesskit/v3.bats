@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # v3.bats — RootlessKit v3-era behaviour and the upstream asks we answer (issue 18): a reaper
 # without --pidns, the controlling terminal kept without a reaper, the AppArmor hint, and drivers
-# whose helper is missing (docs/compat/rootlesskit.md §2.4, §2.5)
+# whose helper is missing, the parent-death signal (docs/compat/rootlesskit.md §2.4, §2.5)
 
 load lib
 
@@ -125,4 +125,84 @@ EOF2
     run env PATH="$BATS_TEST_TMPDIR/bin" "$(command -v "$ROOTLESSKIT")" --net=pasta --port-driver=pesto true
     [ "$status" -eq 1 ]
     assert_contains "$output" "error: --port-driver=pesto is not supported"
+}
+
+# Parent-death signal (docs/compat/rootlesskit.md §2.4): upstream v3.0's rework arms SIGKILL in
+# the rootlesskit child for the parent's death, and in the command for the child's death, from a
+# thread that lives as long as the process. Upstream checks it in hack/integration-pdeathsig.sh
+# (kill -9 of rootlesskit, with --pidns --reaper=true and with --reaper=false).
+
+# gone PID: the process no longer exists, or is a zombie nobody has reaped yet.
+gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# start_sleeper FLAGS...: rootlesskit FLAGS sleep 3600; sets CHILD (the rootlesskit child) and
+# CMD (the command, as the host sees it).
+start_sleeper() {
+    rm -rf "$BATS_TEST_TMPDIR/st"
+    spawn "$ROOTLESSKIT" --state-dir="$BATS_TEST_TMPDIR/st" "$@" sleep 3600
+    wait_for_file 20 "$BATS_TEST_TMPDIR/st/api.sock"
+    wait_for_file_content 5 "$BATS_TEST_TMPDIR/st/child_pid"
+    CHILD=$(cat "$BATS_TEST_TMPDIR/st/child_pid")
+    wait_until 5 pgrep -P "$CHILD" -x sleep
+    CMD=$(pgrep -P "$CHILD" -x sleep)
+    register_pid "$CMD"
+    register_pid "$CHILD"
+}
+
+@test "kill -9 of the parent kills the child and the command, with and without --pidns and the reaper" {
+    for flags in "" "--reaper=false" "--pidns --reaper=true"; do
+        start_sleeper $flags
+        kill -0 "$CMD"
+        kill -KILL "$SPAWNED_PID"
+        wait_until 5 gone "$CHILD"
+        wait_until 5 gone "$CMD"
+    done
+}
+
+@test "kill -9 of the rootlesskit child kills the command" {
+    for flags in "" "--reaper=false" "--pidns --reaper=true"; do
+        start_sleeper $flags
+        kill -KILL "$CHILD"
+        wait_until 5 gone "$CMD"
+        # the parent reports the child's death and exits
+        wait_until 5 gone "$SPAWNED_PID"
+    done
+}
+
+@test "the command runs with parent-death signal SIGKILL (PR_GET_PDEATHSIG)" {
+    local probe='import ctypes; s = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(s)); print(s.value)'
+    for flags in "" "--reaper=false" "--pidns --reaper=true"; do
+        run_rk $flags python3 -c "$probe"
+        [ "$status" -eq 0 ] || cat "$BATS_TEST_TMPDIR/stderr" >&2
+        [ "$status" -eq 0 ]
+        [ "$output" = 9 ]
+    done
+}
+
+@test "kill -9 of the parent while it maps the child's ids kills the waiting child" {
+    # A newuidmap that waits: the child is cloned and blocked until its ids are mapped.
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    cat >"$BATS_TEST_TMPDIR/bin/newuidmap" <<EOF2
+#!/bin/sh
+sleep 30 &
+echo "\$\$ \$!" >"$BATS_TEST_TMPDIR/mapping"
+wait
+exec /usr/bin/newuidmap "\$@"
+EOF2
+    chmod +x "$BATS_TEST_TMPDIR/bin/newuidmap"
+    for flags in "" "--pidns"; do
+        rm -f "$BATS_TEST_TMPDIR/mapping"
+        PATH="$BATS_TEST_TMPDIR/bin:$PATH" spawn "$ROOTLESSKIT" $flags sleep 3600
+        wait_for_file_content 20 "$BATS_TEST_TMPDIR/mapping"
+        local w; for w in $(cat "$BATS_TEST_TMPDIR/mapping"); do register_pid "$w"; done
+        local kids child=""
+        kids=$(pgrep -P "$SPAWNED_PID")
+        for k in $kids; do
+            [ "$(readlink "/proc/$k/ns/user")" != "$(readlink /proc/self/ns/user)" ] && child=$k
+        done
+        [ -n "$child" ]
+        register_pid "$child"
+        kill -KILL "$SPAWNED_PID"
+        wait_until 5 gone "$child"
+    done
 }

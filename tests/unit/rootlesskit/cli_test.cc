@@ -118,9 +118,11 @@ TEST_CASE("help, version and alias flags", "[rootlesskit][cli]") {
 }
 
 TEST_CASE("print-semver prints one component", "[rootlesskit][cli]") {
-    CHECK(rlk::print_semver("major") == "2\n");
-    CHECK(rlk::print_semver("minor") == "3\n");
-    CHECK(rlk::print_semver("patch") == "6\n");
+    // Upstream's newest 3.0 patch, RootlessKit v3.0.1 (pkg/version), with ours as build metadata.
+    CHECK(std::string(rlk::version).rfind("3.0.1+rootless-tools.", 0) == 0);
+    CHECK(rlk::print_semver("major") == "3\n");
+    CHECK(rlk::print_semver("minor") == "0\n");
+    CHECK(rlk::print_semver("patch") == "1\n");
     CHECK_THROWS_WITH(rlk::print_semver("x"),
                       "expected --print-semver=(major|minor|patch), got \"x\"");
 }
@@ -139,9 +141,23 @@ TEST_CASE("help text has upstream's categories and detach-netns", "[rootlesskit]
     CHECK(h.find(row("--detach-netns", "detach network namespaces  (default: false)")) !=
           std::string::npos);
     CHECK(h.find(row("--debug", "debug mode (default: false)")) != std::string::npos);
+    // Rows as RootlessKit v3.0.1 prints them (app.Flags in cmd/rootlesskit/main.go); where upstream
+    // lists values, ours lists what this build takes (--copy-up-mode overlayfs).
     CHECK(h.find(row("--net value",
                      "network driver [host, none, pasta(experimental), slirp4netns, vpnkit, "
-                     "lxc-user-nic(experimental)] (default: \"host\")")) != std::string::npos);
+                     "lxc-user-nic(experimental), gvisor-tap-vsock(experimental)] "
+                     "(default: \"host\")")) != std::string::npos);
+    CHECK(h.find(row("--cidr value", "CIDR for pasta, slirp4netns and gvisor-tap-vsock networks "
+                                     "(default: 10.0.2.0/24)")) != std::string::npos);
+    CHECK(h.find(row("--port-driver value",
+                     "port driver for non-host network. [none, implicit (for pasta), builtin, "
+                     "slirp4netns, gvisor-tap-vsock] (default: \"none\")")) != std::string::npos);
+    CHECK(h.find(row("--copy-up-mode value", "copy-up mode [tmpfs+symlink, overlayfs] "
+                                             "(default: \"tmpfs+symlink\")")) != std::string::npos);
+    CHECK(h.find(row("--source-ip-transparent",
+                     "enable source IP transparency for the builtin port driver (TCP and UDP) "
+                     "(default: true)")) != std::string::npos);
+    CHECK(h.find("VERSION:\n   3.0.1+rootless-tools.") != std::string::npos);
     CHECK(h.find(row("--publish value, -p value",
                      "publish ports. e.g. \"127.0.0.1:8080:80/tcp\"")) != std::string::npos);
     CHECK(h.find(row("--print-semver value",
