@@ -97,13 +97,6 @@ std::string ip6_str(const Addr& a) {
     return b;
 }
 
-common::UniqueFd open_ns_file(const std::string& path) {
-    common::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
-        common::throw_errno("%s", path.c_str());
-    return fd;
-}
-
 /// tap::configure with slirp4netns' perror() wording for the step that failed ("cannot set MTU:
 /// Invalid argument" for an MTU below the kernel's 68, …).
 void configure_as_upstream(const std::string& name, const Options& o, const Config& cfg) {
@@ -132,10 +125,11 @@ common::UniqueFd tap_from_child(const Options& o, const Config& cfg) {
                          : o.netns_type == NetnsType::pid
                              ? common::strprintf("/proc/%d/ns/user", o.target_pid)
                              : std::string();
-    common::UniqueFd net_fd = open_ns_file(netns); // net first: its error is the one upstream shows
+    common::UniqueFd net_fd =
+        common::ns::open_path(netns); // net first: its error is the one upstream shows
     common::UniqueFd user_fd;
     if (!userns.empty())
-        user_fd = open_ns_file(userns);
+        user_fd = common::ns::open_path(userns);
     common::ns::Target t;
     t.userns = user_fd.get();
     t.netns = net_fd.get();
