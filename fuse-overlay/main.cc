@@ -4,7 +4,6 @@
 #include "fuse-overlay/cli.h"
 #include "fuse-overlay/session.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -13,10 +12,10 @@ int main(int argc, char** argv) try {
     std::vector<std::string> args(argv + 1, argv + argc);
     ovl::OverlayOptions opts = ovl::parse_cli(args, geteuid() == 0);
     for (const std::string& w : opts.warnings)
-        std::fprintf(stderr, "%s\n", w.c_str());
+        common::log::write_raw(w + "\n"); // unprefixed, as upstream
     return ovl::run(std::move(opts), argv[0]);
 } catch (const ovl::CliError& e) {
-    std::fputs(e.preamble().c_str(), stderr);
+    common::log::write_raw(e.preamble());
     common::log::error("%s", e.what());
     return EXIT_FAILURE;
 } catch (const std::exception& e) {

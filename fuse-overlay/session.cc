@@ -160,7 +160,7 @@ int run(OverlayOptions opts, const char* argv0) {
     if (opts.debug)
         common::log::set_level(common::log::Level::debug);
     for (const std::string& line : opts.debug_banner)
-        std::fprintf(stderr, "%s\n", line.c_str());
+        common::log::write_raw(line + "\n");
     (void)common::raise_nofile(SIZE_MAX); // as upstream does at start
     umask(0);
     std::string mountpoint = opts.mountpoint;

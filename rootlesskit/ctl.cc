@@ -4,6 +4,7 @@
 #include "rootlesskit/ctl.h"
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/unique_fd.h"
 #include "common/unix_sock.h"
 #include "rootlesskit/checks.h"
@@ -399,10 +400,10 @@ int main(int argc, char** argv) {
             out(main_help_text());
             return 0;
         }
-        fprintf(stderr, "No help topic for '%s'\n", cmd.c_str());
+        common::log::error("No help topic for '%s'", cmd.c_str());
         return 3;
     } catch (const std::exception& e) {
-        fprintf(stderr, "error: %s\n", e.what());
+        common::log::error("error: %s", e.what());
         return 1;
     }
 }

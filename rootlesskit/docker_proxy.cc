@@ -14,6 +14,7 @@
 
 #include "rootlesskit/docker_proxy.h"
 
+#include "common/log.h"
 #include "rootlesskit/cli.h"
 #include "rootlesskit/ctl.h"
 #include "rootlesskit/process.h"
@@ -64,7 +65,7 @@ void log_line(const std::string& msg) {
     localtime_r(&t, &lt);
     char ts[32];
     strftime(ts, sizeof ts, "%Y/%m/%d %H:%M:%S", &lt);
-    fprintf(stderr, "%s %s\n", ts, msg.c_str());
+    common::log::error("%s %s", ts, msg.c_str());
 }
 
 void report_error(const std::string& msg) {

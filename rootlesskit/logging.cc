@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// logging.cc — logrus TextFormatter look-alike; v2 prefixes every message with [rootlesskit:<id>]
+// logging.cc — logrus TextFormatter look-alike, as the common::log formatter of rootlesskit; v2
+// prefixes every message with [rootlesskit:<id>]
 
 #include "rootlesskit/logging.h"
 
+#include "common/log.h"
 #include "rootlesskit/cli.h"
 
 #include <cstdio>
@@ -12,8 +14,9 @@
 namespace rlk::log {
 namespace {
 
+using common::log::Level;
+
 std::string g_id = "parent";
-bool g_debug = false;
 const time_t g_start = time(nullptr);
 
 std::string rfc3339_now() {
@@ -32,34 +35,41 @@ std::string rfc3339_now() {
     return s + z;
 }
 
-void emit(const char* level, const char* tty_level, int color, const std::string& raw) {
-    std::string msg = "[rootlesskit:" + g_id + "] " + raw;
-    std::string line;
+// The common::log formatter: error is the final "[rootlesskit:<id>] error: <msg>" line; the
+// other levels are logrus TextFormatter lines (colored, padded and timed from start on a tty).
+void format_line(Level lvl, std::string_view raw, std::string& line) {
+    std::string msg = "[rootlesskit:" + g_id + "] ";
+    if (lvl == Level::error) {
+        line = msg + "error: " + std::string(raw) + "\n";
+        return;
+    }
+    msg += raw;
+    const char* level = lvl == Level::warn ? "warning" : lvl == Level::info ? "info" : "debug";
     if (isatty(STDERR_FILENO)) {
+        const char* tty_level = lvl == Level::warn ? "WARN" : lvl == Level::info ? "INFO" : "DEBU";
+        int color = lvl == Level::warn ? 33 : lvl == Level::info ? 36 : 37;
         char head[64];
         snprintf(head, sizeof head, "\x1b[%dm%s\x1b[0m[%04ld] ", color, tty_level,
                  static_cast<long>(time(nullptr) - g_start));
-        std::string body = msg;
-        if (body.size() < 44)
-            body.resize(44, ' ');
-        line = head + body + " \n";
+        if (msg.size() < 44)
+            msg.resize(44, ' ');
+        line = head + msg + " \n";
     } else {
         line = format_plain(rfc3339_now(), level, msg) + "\n";
     }
-    (void)!fwrite(line.data(), 1, line.size(), stderr);
-    fflush(stderr);
 }
 
 } // namespace
 
 void set_id(const std::string& id) {
     g_id = id;
+    common::log::set_formatter(format_line);
 }
 void set_debug(bool on) {
-    g_debug = on;
+    common::log::set_level(on ? Level::debug : Level::info);
 }
 bool debug_enabled() {
-    return g_debug;
+    return common::log::enabled(Level::debug);
 }
 
 std::string format_plain(const std::string& time, const char* level, const std::string& msg) {
@@ -67,20 +77,17 @@ std::string format_plain(const std::string& time, const char* level, const std::
 }
 
 void debug(const std::string& msg) {
-    if (g_debug)
-        emit("debug", "DEBU", 37, msg);
+    common::log::write(Level::debug, msg);
 }
 void info(const std::string& msg) {
-    emit("info", "INFO", 36, msg);
+    common::log::write(Level::info, msg);
 }
 void warn(const std::string& msg) {
-    emit("warning", "WARN", 33, msg);
+    common::log::write(Level::warn, msg);
 }
 
 void error_line(const std::string& msg) {
-    std::string line = "[rootlesskit:" + g_id + "] error: " + msg + "\n";
-    (void)!fwrite(line.data(), 1, line.size(), stderr);
-    fflush(stderr);
+    common::log::write(Level::error, msg);
 }
 
 } // namespace rlk::log

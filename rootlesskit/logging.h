@@ -6,7 +6,8 @@
 
 namespace rlk::log {
 
-/// "parent", "child " (padded, as upstream) or "activation_helper"; set once at start.
+/// "parent", "child " (padded, as upstream) or "activation_helper"; set once at start. Installs
+/// the logrus formatter into common::log (every common::log line of this process then has it).
 void set_id(const std::string& id);
 void set_debug(bool on);
 bool debug_enabled();

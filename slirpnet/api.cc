@@ -18,6 +18,7 @@
 #include "slirpnet/api.h"
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/unix_sock.h"
 
 #include <arpa/inet.h>
@@ -232,7 +233,7 @@ void Api::on_listen() noexcept {
                 pause();
             return;
         }
-        std::fprintf(stderr, "apifd event\n");
+        common::log::info("apifd event");
         size_t i = 0, oldest = 0;
         while (i < clients_.size() && clients_[i].fd) {
             if (clients_[i].deadline < clients_[oldest].deadline)
@@ -261,10 +262,10 @@ void Api::on_listen() noexcept {
 void Api::finish(Client& c) noexcept {
     // slirp4netns' api_handler() logs every request on stderr; callers keep that log.
     if (c.buf.size() >= api_max_request)
-        std::fprintf(stderr, "api_handler: too large message (>= %zu bytes)\napi_handler: rc=-1\n",
-                     api_max_request);
+        common::log::error("api_handler: too large message (>= %zu bytes)\napi_handler: rc=-1",
+                           api_max_request);
     else
-        std::fprintf(stderr, "api_handler: got request: %s\n", c.buf.c_str());
+        common::log::info("api_handler: got request: %s", c.buf.c_str());
     std::string reply = api_handle(st_, c.buf);
     (void)send(c.fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)shutdown(c.fd.get(), SHUT_RDWR);

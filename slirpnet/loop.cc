@@ -14,6 +14,7 @@
 #include "slirpnet/loop.h"
 
 #include "common/error.h"
+#include "common/log.h"
 #include "slirpnet/tap.h"
 
 #include <cerrno>
@@ -47,25 +48,24 @@ bool drain_tap(Stack& st, int tapfd, bool vnet) noexcept {
             continue;
         if (n < 0 && errno == EAGAIN)
             return true;
-        std::fprintf(stderr, "tap: %s; exiting\n", n == 0 ? "EOF" : std::strerror(errno));
+        common::log::error("tap: %s; exiting", n == 0 ? "EOF" : std::strerror(errno));
         return false;
     }
     return true;
 }
 
 void print_counters(const Stack& st) noexcept {
-    std::fprintf(stderr,
-                 "frames: in=%llu out=%llu malformed=%llu unsupported=%llu refused=%llu "
-                 "tap-write-drops=%llu fragments=%llu flow-limit=%llu spoofed=%llu\n",
-                 static_cast<unsigned long long>(st.cnt.frames_in),
-                 static_cast<unsigned long long>(st.cnt.frames_out),
-                 static_cast<unsigned long long>(st.cnt.malformed),
-                 static_cast<unsigned long long>(st.cnt.unsupported),
-                 static_cast<unsigned long long>(st.cnt.no_route),
-                 static_cast<unsigned long long>(st.cnt.tap_write_drops),
-                 static_cast<unsigned long long>(st.cnt.fragments),
-                 static_cast<unsigned long long>(st.cnt.flow_limit),
-                 static_cast<unsigned long long>(st.cnt.spoofed));
+    common::log::info("frames: in=%llu out=%llu malformed=%llu unsupported=%llu refused=%llu "
+                      "tap-write-drops=%llu fragments=%llu flow-limit=%llu spoofed=%llu",
+                      static_cast<unsigned long long>(st.cnt.frames_in),
+                      static_cast<unsigned long long>(st.cnt.frames_out),
+                      static_cast<unsigned long long>(st.cnt.malformed),
+                      static_cast<unsigned long long>(st.cnt.unsupported),
+                      static_cast<unsigned long long>(st.cnt.no_route),
+                      static_cast<unsigned long long>(st.cnt.tap_write_drops),
+                      static_cast<unsigned long long>(st.cnt.fragments),
+                      static_cast<unsigned long long>(st.cnt.flow_limit),
+                      static_cast<unsigned long long>(st.cnt.spoofed));
 }
 
 } // namespace
@@ -98,8 +98,8 @@ int run_loop(Stack& st, int tapfd, int exit_fd, Api* api, pid_t target_pid, int 
     if (api != nullptr && !watch(st, api->fd(), EPOLLIN, make_tag(Tag::api_listen, 0)))
         common::throw_errno("epoll_ctl(api)");
     auto exiting = [&] {
-        std::fprintf(stderr, "exitfd event\n");
-        std::fprintf(stderr, "do_slirp is exiting\n");
+        common::log::info("exitfd event");
+        common::log::info("do_slirp is exiting");
         print_counters(st);
         if (api != nullptr)
             api->unlink_path();
@@ -169,7 +169,7 @@ int run_loop(Stack& st, int tapfd, int exit_fd, Api* api, pid_t target_pid, int 
                 return 128 + static_cast<int>(si.ssi_signo);
             }
             case Tag::target:
-                std::fprintf(stderr, "target process %d exited; exiting\n", target_pid);
+                common::log::info("target process %d exited; exiting", target_pid);
                 if (api != nullptr)
                     api->unlink_path();
                 return 0;

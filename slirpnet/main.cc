@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // main.cc — slirpnet entry point: parse argv, run, map errors to slirp4netns' output and exit codes
 #include "common/error.h"
+#include "common/log.h"
 #include "slirpnet/cli.h"
 #include "slirpnet/run.h"
 
@@ -12,16 +13,16 @@ int main(int argc, char** argv) {
     try {
         return slirp::run(slirp::parse_cli(argc, argv), argv0);
     } catch (const slirp::RawUsageError& e) {
-        std::fputs(e.what(), stderr); // upstream's message has no newline
+        common::log::write_raw(e.what()); // upstream's message has no newline
         return EXIT_FAILURE;
     } catch (const common::UsageError& e) {
         if (*e.what() != '\0')
-            std::fprintf(stderr, "%s\n", e.what());
+            common::log::error("%s", e.what());
         if (e.show_usage()) // slirp4netns prints its usage on stdout after the message
             std::fputs(slirp::usage_text(argv0).c_str(), stdout);
         return EXIT_FAILURE;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s\n", e.what());
+        common::log::error("%s", e.what());
         return EXIT_FAILURE;
     }
 }

@@ -10,6 +10,7 @@
 #include "slirpnet/run.h"
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/ns.h"
 #include "common/rlimit.h"
 #include "slirpnet/api.h"
@@ -96,13 +97,6 @@ std::string ip6_str(const Addr& a) {
     return b;
 }
 
-common::UniqueFd open_ns_file(const std::string& path) {
-    common::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
-        common::throw_errno("%s", path.c_str());
-    return fd;
-}
-
 /// tap::configure with slirp4netns' perror() wording for the step that failed ("cannot set MTU:
 /// Invalid argument" for an MTU below the kernel's 68, …).
 void configure_as_upstream(const std::string& name, const Options& o, const Config& cfg) {
@@ -131,10 +125,11 @@ common::UniqueFd tap_from_child(const Options& o, const Config& cfg) {
                          : o.netns_type == NetnsType::pid
                              ? common::strprintf("/proc/%d/ns/user", o.target_pid)
                              : std::string();
-    common::UniqueFd net_fd = open_ns_file(netns); // net first: its error is the one upstream shows
+    common::UniqueFd net_fd =
+        common::ns::open_path(netns); // net first: its error is the one upstream shows
     common::UniqueFd user_fd;
     if (!userns.empty())
-        user_fd = open_ns_file(userns);
+        user_fd = common::ns::open_path(userns);
     common::ns::Target t;
     t.userns = user_fd.get();
     t.netns = net_fd.get();
@@ -143,8 +138,7 @@ common::UniqueFd tap_from_child(const Options& o, const Config& cfg) {
         common::UniqueFd fd = tap::open(name);
         if (o.configure)
             configure_as_upstream(name, o, cfg);
-        std::fprintf(stderr, "sent tapfd=%d for %s\n", fd.get(), name.c_str());
-        std::fflush(stderr);
+        common::log::info("sent tapfd=%d for %s", fd.get(), name.c_str());
         return fd;
     });
 }
@@ -222,10 +216,10 @@ int run(const Options& o, const char* argv0) {
         try {
             tapfd = tap_from_child(o, cfg);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s\nchild failed(1)\n", e.what());
+            common::log::error("%s\nchild failed(1)", e.what());
             return 1;
         }
-        std::fprintf(stderr, "received tapfd=%d\n", tapfd.get());
+        common::log::info("received tapfd=%d", tapfd.get());
     }
     std::signal(SIGPIPE, SIG_IGN);
     tap::TapSink sink(tapfd.get());
@@ -242,20 +236,19 @@ int run(const Options& o, const char* argv0) {
         clock_gettime(CLOCK_REALTIME, &ts);
         tm t{};
         localtime_r(&ts.tv_sec, &t);
-        std::fprintf(stderr,
-                     "\n(process:%d): Slirp-CRITICAL **: %02d:%02d:%02d.%03ld: slirp_new: "
-                     "assertion 'cfg->if_mtu >= IF_MTU_MIN || cfg->if_mtu == 0' failed\n"
-                     "slirp_new failed\ncreate_slirp failed\ndo_slirp is exiting\n"
-                     "do_slirp failed\nparent failed\n",
-                     static_cast<int>(getpid()), t.tm_hour, t.tm_min, t.tm_sec,
-                     ts.tv_nsec / 1'000'000);
+        common::log::error("\n(process:%d): Slirp-CRITICAL **: %02d:%02d:%02d.%03ld: slirp_new: "
+                           "assertion 'cfg->if_mtu >= IF_MTU_MIN || cfg->if_mtu == 0' failed\n"
+                           "slirp_new failed\ncreate_slirp failed\ndo_slirp is exiting\n"
+                           "do_slirp failed\nparent failed",
+                           static_cast<int>(getpid()), t.tm_hour, t.tm_min, t.tm_sec,
+                           ts.tv_nsec / 1'000'000);
         return 1;
     }
     if (o.enable_sandbox) {
         try {
             sandbox::join_target_userns(o);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s\nparent failed\n", e.what());
+            common::log::error("%s\nparent failed", e.what());
             return 1;
         }
     }
@@ -264,8 +257,7 @@ int run(const Options& o, const char* argv0) {
         try {
             api = std::make_unique<Api>(*st, o.api_socket);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s\ndo_slirp is exiting\ndo_slirp failed\nparent failed\n",
-                         e.what());
+            common::log::error("%s\ndo_slirp is exiting\ndo_slirp failed\nparent failed", e.what());
             return 1;
         }
     }
@@ -280,7 +272,7 @@ int run(const Options& o, const char* argv0) {
     } catch (const std::exception& e) {
         if (target_pidfd >= 0)
             close(target_pidfd);
-        std::fprintf(stderr, "%s\ndo_slirp is exiting\ndo_slirp failed\nparent failed\n", e.what());
+        common::log::error("%s\ndo_slirp is exiting\ndo_slirp failed\nparent failed", e.what());
         return 1;
     }
     if (o.ready_fd >= 0)

@@ -25,6 +25,7 @@
 #include "slirpnet/sandbox.h"
 
 #include "common/error.h"
+#include "common/log.h"
 
 #include <cerrno>
 #include <climits>
@@ -48,7 +49,7 @@ namespace {
 
 /// Upstream prints a line and gives up; the caller adds "create_sandbox failed".
 [[noreturn]] void fail(const std::string& msg) {
-    std::fprintf(stderr, "%s\n", msg.c_str());
+    common::log::write(common::log::Level::error, msg);
     throw std::runtime_error("create_sandbox failed");
 }
 

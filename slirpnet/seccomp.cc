@@ -10,6 +10,7 @@
 
 #include "slirpnet/seccomp_filter.h"
 
+#include "common/log.h"
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -124,10 +125,10 @@ Report install() {
     std::printf("%s\n", blocked_line(r).c_str());
     std::fflush(stdout);
     for (const std::string& w : warning_lines(r))
-        std::fprintf(stderr, "%s\n", w.c_str());
+        common::log::write(common::log::Level::warn, w);
     int rc = seccomp_load(ctx);
     if (rc < 0) {
-        std::fprintf(stderr, "seccomp: seccomp_load(): %s\n", std::strerror(-rc));
+        common::log::error("seccomp: seccomp_load(): %s", std::strerror(-rc));
         throw std::runtime_error("enable_seccomp failed");
     }
     return r;

@@ -221,7 +221,10 @@ std::string keep_unlinked(Overlay& ov, const Node& node) {
     if (node.layer != 0 || node.is_dir() || node.nlookup == 0 || !ov.work_fd)
         return {};
     // "/name": an entry of the work dir, as the upper Layer resolves it (layer.h).
-    std::string rel = "/" + unlinked_name(node);
+    // Appended, not "/" + name: g++ 12 at -O3 reports a -Wrestrict false positive (GCC PR105651)
+    // on operator+(const char*, string&&).
+    std::string rel = "/";
+    rel += unlinked_name(node);
     if (!ov.layers[0].link(node.path, rel))
         return {};
     ov.table.set_on_free(free_unlinked, &ov);

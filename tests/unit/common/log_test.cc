@@ -72,3 +72,35 @@ TEST_CASE("logging preserves errno", "[common][log]") {
     CHECK(errno == EAGAIN);
     (void)cap.text();
 }
+
+namespace {
+void bracket_formatter(common::log::Level lvl, std::string_view msg, std::string& line) {
+    line += lvl == common::log::Level::error ? "E[" : "W[";
+    line += msg;
+    line += "]\n";
+}
+} // namespace
+
+TEST_CASE("a formatter makes the whole line; the level still filters", "[common][log]") {
+    common::log::set_prefix("ignored: ");
+    common::log::set_formatter(bracket_formatter);
+    common::log::set_level(common::log::Level::warn);
+    StderrCapture cap;
+    common::log::error("a %d", 1);
+    common::log::write(common::log::Level::warn, "b %d");
+    common::log::info("dropped");
+    common::log::set_formatter(nullptr);
+    common::log::write(common::log::Level::error, "plain");
+    CHECK(cap.text() == "E[a 1]\nW[b %d]\nignored: plain\n");
+    common::log::set_prefix("");
+    common::log::set_level(common::log::Level::info);
+}
+
+TEST_CASE("write_raw writes the bytes as given; long messages are not cut", "[common][log]") {
+    const std::string long_msg(10000, 'x');
+    StderrCapture cap;
+    common::log::write_raw("no newline");
+    common::log::info("%s", long_msg.c_str());
+    common::log::write(common::log::Level::info, long_msg);
+    CHECK(cap.text() == "no newline" + long_msg + "\n" + long_msg + "\n");
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // misc_test.cc — exit-status wording, logrus line format, slirp4netns argv, copy-up planning,
 // the AppArmor userns hint
+#include "common/log.h"
 #include "rootlesskit/copyup/tmpfs_symlink.h"
 #include "rootlesskit/logging.h"
 #include "rootlesskit/net/driver.h"
@@ -13,6 +14,9 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <csignal>
+#include <regex>
+#include <string>
+#include <unistd.h>
 
 using namespace rlk;
 
@@ -38,6 +42,40 @@ TEST_CASE("look_path reports Go's messages", "[rootlesskit][process]") {
 TEST_CASE("logrus text lines quote the message", "[rootlesskit][logging]") {
     CHECK(log::format_plain("2026-11-22T19:30:00Z", "warning", "[rootlesskit:parent] a \"b\"") ==
           "time=\"2026-11-22T19:30:00Z\" level=warning msg=\"[rootlesskit:parent] a \\\"b\\\"\"");
+}
+
+// The lines rlk::log writes through common::log once set_id has installed its formatter (stderr is
+// a pipe here, so the plain logrus form).
+TEST_CASE("rlk::log lines go through common::log with the logrus formatter",
+          "[rootlesskit][logging]") {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    int saved = ::dup(STDERR_FILENO);
+    ::dup2(p[1], STDERR_FILENO);
+    log::set_id("child ");
+    log::set_debug(false);
+    log::debug("hidden");
+    log::warn("w \"q\"");
+    log::set_debug(true);
+    log::debug("shown");
+    log::error_line("boom");
+    log::set_debug(false);
+    common::log::set_formatter(nullptr);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    ::close(p[1]);
+    std::string out;
+    char buf[1024];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
+        out.append(buf, static_cast<size_t>(n));
+    ::close(p[0]);
+    std::regex want("time=\"[-0-9T:+Z]+\" level=warning msg=\"\\[rootlesskit:child \\] w "
+                    "\\\\\"q\\\\\"\"\n"
+                    "time=\"[-0-9T:+Z]+\" level=debug msg=\"\\[rootlesskit:child \\] shown\"\n"
+                    "\\[rootlesskit:child \\] error: boom\n");
+    INFO(out);
+    CHECK(std::regex_match(out, want));
 }
 
 TEST_CASE("slirp4netns argv, attached and detached", "[rootlesskit][slirp4netns]") {
