@@ -15,6 +15,7 @@
 #include "rootlesskit/port/dialer.h"
 
 #include "common/fd_pass.h"
+#include "common/ns.h"
 #include "rootlesskit/port/policy_route.h"
 
 #include <arpa/inet.h>
@@ -192,12 +193,9 @@ bool is_loopback(const sockaddr_storage& ss) noexcept {
 
 NetnsDialer::NetnsDialer(pid_t child, const std::string& netns_path, bool transparent) {
     common::FdPair sp = common::socketpair_cloexec(SOCK_SEQPACKET);
-    common::UniqueFd userns = common::UniqueFd(
-        open(("/proc/" + std::to_string(child) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
-    std::string np = netns_path.empty() ? "/proc/" + std::to_string(child) + "/ns/net" : netns_path;
-    common::UniqueFd netns(open(np.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!userns || !netns)
-        common::throw_errno("port/builtin: opening the namespaces of %d", child);
+    common::UniqueFd userns = common::ns::open_by_pid(child, "user");
+    common::UniqueFd netns = netns_path.empty() ? common::ns::open_by_pid(child, "net")
+                                                : common::ns::open_path(netns_path);
     pid_t parent = getpid();
     pid_ = fork();
     if (pid_ < 0)
