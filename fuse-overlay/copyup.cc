@@ -137,6 +137,7 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
     if (!got)
         return got.error();
     names.resize(*got);
+    unsigned dropped = 0; // left behind by this copy-up: one debug line names the count
     for (size_t pos = 0; pos < names.size();) {
         const char* name = names.c_str() + pos;
         size_t n = strnlen(name, names.size() - pos);
@@ -158,6 +159,7 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
             // EOVERFLOW), or the source fs no longer serves: the copy goes on without it.
             if (e == EOVERFLOW || e == EPERM || e == EACCES || e == ENOTSUP) {
                 note_not_copied(rel, name, e);
+                ++dropped;
                 continue;
             }
             return v.error();
@@ -171,11 +173,14 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
                 continue;
             if (e == EPERM || e == EACCES) {
                 note_not_copied(rel, name, e);
+                ++dropped;
                 continue;
             }
             return Errno{e};
         }
     }
+    if (dropped != 0)
+        common::log::debug("copy-up of %s: %u xattr(s) not copied", rel.c_str(), dropped);
     return {};
 }
 

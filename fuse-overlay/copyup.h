@@ -87,8 +87,9 @@ Result<void> copy_file_data(int in, int out, off_t size, bool maybe_sparse = tru
 /// Copies the user-visible xattrs of `rel` in `src` to the object `dst` (stored as the upper
 /// layer keeps them, `dst_containers`). Names the target has no room for (EINVAL, EOPNOTSUPP) are
 /// skipped as upstream; one that cannot be read (EPERM, EACCES, EOVERFLOW) or set (EPERM,
-/// EACCES) is skipped too, counted (xattrs_not_copied) and logged. File capabilities a user
-/// namespace may set are kept.
+/// EACCES) is skipped too, counted (xattrs_not_copied) and logged (a warning naming it for the
+/// first few, and one debug line per copy-up with its count). File capabilities a user namespace
+/// may set are kept.
 Result<void> copy_xattrs(const Layer& src, const std::string& rel, const Obj& dst,
                          bool dst_containers = false);
 /// How many xattrs copy-ups of this process have left behind (see copy_xattrs).

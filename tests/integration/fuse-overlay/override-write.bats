@@ -138,6 +138,22 @@ one
     assert_equal "$(xval "$T/L1/ping" user.containers.override_security.capability)" ""
 }
 
+@test "xattr_permissions=2: listxattr shows the decoded security.* names; setcap -r removes the stored one" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.14 added the security.* redirection"
+    command -v setcap >/dev/null && command -v getcap >/dev/null || skip "needs libcap2-bin (setcap, getcap)"
+    echo bin >"$T/L1/ping"
+    run ovl_in_mount "$OPTS,xattr_permissions=2" 'setcap cap_net_raw+ep ping && setfattr -n user.color -v red ping
+        getfattr -m - --absolute-names ping | grep -v "^#" | grep . | sort; echo --
+        setcap -r ping && getcap ping; getfattr -m - --absolute-names ping | grep -v "^#" | grep . | sort'
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "security.capability
+user.color
+--
+user.color"
+    assert_equal "$(xval "$T/U/ping" user.containers.override_security.capability)" ""
+    assert_equal "$(xval "$T/U/ping" user.color)" "red"
+}
+
 @test "xattr_permissions=2: a lower file's redirected capability survives copy-up and hides raw security.*" {
     skip_if_original "$FUSE_OVERLAYFS" "1.14 added the security.* redirection"
     command -v getcap >/dev/null || skip "needs libcap2-bin (getcap)"
