@@ -14,7 +14,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <csignal>
-#include <regex>
+#include <cstring>
 #include <string>
 #include <unistd.h>
 
@@ -70,12 +70,26 @@ TEST_CASE("rlk::log lines go through common::log with the logrus formatter",
     while ((n = ::read(p[0], buf, sizeof buf)) > 0)
         out.append(buf, static_cast<size_t>(n));
     ::close(p[0]);
-    std::regex want("time=\"[-0-9T:+Z]+\" level=warning msg=\"\\[rootlesskit:child \\] w "
-                    "\\\\\"q\\\\\"\"\n"
-                    "time=\"[-0-9T:+Z]+\" level=debug msg=\"\\[rootlesskit:child \\] shown\"\n"
-                    "\\[rootlesskit:child \\] error: boom\n");
+    // The timestamps vary: check each is made of RFC 3339 characters, blank it, compare the bytes.
+    // (No std::regex: g++ 12 warns maybe-uninitialized inside <regex> in the sanitizer build.)
+    std::string masked;
+    for (size_t i = 0; i < out.size();) {
+        if (out.compare(i, 6, "time=\"") != 0) {
+            masked += out[i++];
+            continue;
+        }
+        size_t end = out.find('"', i + 6);
+        REQUIRE(end != std::string::npos);
+        CHECK(end > i + 6);
+        for (size_t k = i + 6; k < end; ++k)
+            CHECK(std::strchr("-0123456789T:+Z", out[k]) != nullptr);
+        masked += "time=\"T\"";
+        i = end + 1;
+    }
     INFO(out);
-    CHECK(std::regex_match(out, want));
+    CHECK(masked == "time=\"T\" level=warning msg=\"[rootlesskit:child ] w \\\"q\\\"\"\n"
+                    "time=\"T\" level=debug msg=\"[rootlesskit:child ] shown\"\n"
+                    "[rootlesskit:child ] error: boom\n");
 }
 
 TEST_CASE("slirp4netns argv, attached and detached", "[rootlesskit][slirp4netns]") {
