@@ -55,13 +55,3 @@ rawcap() { getfattr --absolute-names -e hex --only-values -n security.capability
     [ -f "$T/U/plain" ]
     ! grep -q 'copy-up of plain' "$SPAWNED_LOG"
 }
-
-@test "the original 1.10 refuses that copy-up (EPERM) and leaves the lower file as it was" {
-    is_original "$FUSE_OVERLAYFS" || skip "documents the original's behaviour (ours: the test above)"
-    spawn "$FUSE_OVERLAYFS" -f -o "$OPTS" "$T/M"
-    wait_until 10 ovl_is_mounted "$T/M"
-    run touch -d @0 "$T/M/ping"
-    [ "$status" -ne 0 ]
-    assert_contains "$output" "Operation not permitted"
-    [ ! -e "$T/U/ping" ]
-}
