@@ -39,6 +39,9 @@ std::unique_ptr<NetworkDriver> make_driver(const NetPlan& plan);
 
 /// Runs `<binary> --help` and reads its feature flags (upstream slirp4netns.DetectFeatures).
 Slirp4netnsFeatures detect_slirp4netns_features(const std::string& binary);
+/// What every slirp we start is given: argv[0], --mtu, -r READY_FD, --disable-host-loopback and
+/// --cidr when they differ from slirp4netns' defaults.
+std::vector<std::string> slirp_common_argv(const NetPlan& plan, int ready_fd);
 /// The slirp4netns argv for a plan (exposed for tests).
 std::vector<std::string> slirp4netns_argv(const NetPlan& plan, pid_t pid,
                                           const std::string& detached_netns, int ready_fd);

@@ -59,14 +59,7 @@ std::vector<std::string> slirpnet_candidates() {
 
 std::vector<std::string> gvisor_tap_vsock_argv(const NetPlan& plan, int ready_fd, int tap_fd) {
     std::string gw = cidr_host(plan.cidr, 1);
-    std::vector<std::string> a{plan.argv0.empty() ? plan.binary : plan.argv0, "--mtu",
-                               std::to_string(plan.mtu), "-r", std::to_string(ready_fd)};
-    if (plan.disable_host_loopback)
-        a.push_back("--disable-host-loopback");
-    if (plan.cidr.prefix != 24 || cidr_host(plan.cidr, 0) != "10.0.2.0") {
-        a.push_back("--cidr");
-        a.push_back(cidr_host(plan.cidr, 0) + "/" + std::to_string(plan.cidr.prefix));
-    }
+    std::vector<std::string> a = slirp_common_argv(plan, ready_fd);
     a.insert(a.end(), {"--gateway", gw, "--dns", gw});
     if (!plan.api_socket.empty()) {
         a.push_back("--api-socket");

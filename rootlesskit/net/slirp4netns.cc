@@ -146,8 +146,7 @@ std::string cidr_host(const Cidr& c, uint32_t n) {
     return buf;
 }
 
-std::vector<std::string> slirp4netns_argv(const NetPlan& plan, pid_t pid,
-                                          const std::string& detached_netns, int ready_fd) {
+std::vector<std::string> slirp_common_argv(const NetPlan& plan, int ready_fd) {
     std::vector<std::string> a{plan.argv0.empty() ? plan.binary : plan.argv0, "--mtu",
                                std::to_string(plan.mtu), "-r", std::to_string(ready_fd)};
     if (plan.disable_host_loopback)
@@ -156,6 +155,12 @@ std::vector<std::string> slirp4netns_argv(const NetPlan& plan, pid_t pid,
         a.push_back("--cidr");
         a.push_back(cidr_host(plan.cidr, 0) + "/" + std::to_string(plan.cidr.prefix));
     }
+    return a;
+}
+
+std::vector<std::string> slirp4netns_argv(const NetPlan& plan, pid_t pid,
+                                          const std::string& detached_netns, int ready_fd) {
+    std::vector<std::string> a = slirp_common_argv(plan, ready_fd);
     if (!plan.api_socket.empty()) {
         a.push_back("--api-socket");
         a.push_back(plan.api_socket);
