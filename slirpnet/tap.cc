@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/netlink.h"
+#include "common/tun.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -17,18 +18,8 @@
 namespace slirp::tap {
 
 common::UniqueFd open(const std::string& name) {
-    common::UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
-    if (!fd)
-        common::throw_errno("open(\"/dev/net/tun\")");
-    ifreq ifr{};
     const char* env = std::getenv("SLIRPNET_VNET");
-    bool vnet = env == nullptr || std::strcmp(env, "0") != 0;
-    ifr.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0));
-    // slirp4netns strncpy()s the name: longer names are silently truncated to 15 characters
-    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd.get(), TUNSETIFF, &ifr) < 0)
-        common::throw_errno("ioctl(TUNSETIFF)");
-    return fd;
+    return common::open_tap(name, env == nullptr || std::strcmp(env, "0") != 0);
 }
 
 void configure(const std::string& name, const Options& o, const Config& c) {

@@ -16,33 +16,16 @@
 
 #include "common/error.h"
 #include "common/ns.h"
+#include "common/tun.h"
 #include "common/unique_fd.h"
 #include "rootlesskit/paths.h"
 
 #include <climits>
 #include <csignal>
-#include <cstring>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace rlk::net {
-
-common::UniqueFd open_tap(const std::string& name) {
-    common::UniqueFd fd(open("/dev/net/tun", O_RDWR | O_CLOEXEC));
-    if (!fd)
-        common::throw_errno("open(\"/dev/net/tun\")");
-    ifreq ifr{};
-    // slirpnet reads the flags back (TUNGETIFF) and uses the virtio header for offloads
-    ifr.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
-    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd.get(), TUNSETIFF, &ifr) < 0)
-        common::throw_errno("ioctl(TUNSETIFF, %s)", name.c_str());
-    return fd;
-}
 
 std::vector<std::string> slirpnet_candidates() {
     std::vector<std::string> out;
@@ -76,8 +59,11 @@ NetworkInfo GvisorTapVsockDriver::configure(pid_t pid, const std::string& detach
                                                     : common::ns::open_path(detached_netns);
     common::UniqueFd tap;
     try {
-        tap = common::ns::run_in_ns({userns.get(), netns.get(), -1},
-                                    [this] { return open_tap(plan_.ifname); });
+        tap = common::ns::run_in_ns({userns.get(), netns.get(), -1}, [this] {
+            // slirpnet reads the flags back (TUNGETIFF) and uses the
+            // virtio header for its offloads
+            return common::open_tap(plan_.ifname, true);
+        });
     } catch (const std::exception& e) {
         throw std::runtime_error("setting up tap " + plan_.ifname + ": " + e.what());
     }

@@ -29,8 +29,4 @@ std::vector<std::string> gvisor_tap_vsock_argv(const NetPlan& plan, int ready_fd
 /// then in the package's libexec directory.
 std::vector<std::string> slirpnet_candidates();
 
-/// Opens /dev/net/tun and attaches a new TAP `name` (IFF_TAP|IFF_NO_PI) in the current network
-/// namespace. Throws SysError.
-common::UniqueFd open_tap(const std::string& name);
-
 } // namespace rlk::net
