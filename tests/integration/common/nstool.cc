@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/netlink.h"
 #include "common/ns.h"
+#include "common/tun.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -95,18 +96,8 @@ int netlink_cmd(const std::string& cmd, char** argv) {
 int tap_from(pid_t pid, const std::string& name) {
     common::UniqueFd userns = common::ns::open_by_pid(pid, "user");
     common::UniqueFd netns = common::ns::open_by_pid(pid, "net");
-    common::UniqueFd tap = common::ns::run_in_ns({userns.get(), netns.get(), -1}, [&name] {
-        int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-        if (fd < 0)
-            common::throw_errno("open(\"/dev/net/tun\")");
-        common::UniqueFd owner(fd);
-        ifreq ifr{};
-        ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-        std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name.c_str());
-        if (::ioctl(fd, TUNSETIFF, &ifr) < 0)
-            common::throw_errno("ioctl(TUNSETIFF)");
-        return owner;
-    });
+    common::UniqueFd tap = common::ns::run_in_ns({userns.get(), netns.get(), -1},
+                                                 [&name] { return common::open_tap(name, false); });
     ifreq ifr{};
     if (::ioctl(tap.get(), TUNGETIFF, &ifr) < 0)
         common::throw_errno("ioctl(TUNGETIFF)");
