@@ -75,6 +75,7 @@ struct Relay::Port {
     Tag resume_tag{Tag::resume, this};
     AcceptBackoff backoff;
     bool paused = false;
+    bool gso_ok = true; ///< the kernel took UDP_SEGMENT on `listener` (UDP; replies)
     std::multimap<uint64_t, Tag*>::iterator resume_it;
     std::unordered_map<Conn*, std::unique_ptr<Conn>> conns;
     std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows;
@@ -89,9 +90,8 @@ struct Relay::UdpBatch {
     mmsghdr in[udp_batch];
     iovec in_iov[udp_batch];
     sockaddr_storage from[udp_batch];
-    DgramSender out; ///< client → server: runs of one flow, segmented by the kernel
-    mmsghdr back[udp_batch];
-    iovec back_iov[udp_batch];
+    DgramSender out;  ///< client → server: runs of one flow, segmented by the kernel
+    DgramSender back; ///< server → client, through the port's listener, likewise
     /// Points every receive slot at its buffer and address again.
     void arm() noexcept {
         for (unsigned i = 0; i < udp_batch; ++i) {
