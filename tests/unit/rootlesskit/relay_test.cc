@@ -314,30 +314,47 @@ TEST_CASE("relay: accept survives EMFILE: it backs off, then serves once fds are
     CHECK(read_some(client.get()) == "<eof>");
 }
 
+// 48 datagrams in runs, as the relay batches them: equal runs, shorter tails, a lone one;
+// datagram k is filled with the byte k.
+std::vector<size_t> burst_sizes() {
+    std::vector<size_t> sizes;
+    for (int k = 0; k < 48; ++k)
+        sizes.push_back(k % 12 == 11 ? 300 : k < 24 ? 1400 : 1200);
+    return sizes;
+}
+
+void send_burst(int fd, const sockaddr_storage* to, socklen_t to_len) {
+    std::vector<char> d(1400);
+    std::vector<size_t> sizes = burst_sizes();
+    for (size_t k = 0; k < sizes.size(); ++k) {
+        std::memset(d.data(), static_cast<int>(k), d.size());
+        REQUIRE(sendto(fd, d.data(), sizes[k], 0, reinterpret_cast<const sockaddr*>(to), to_len) ==
+                static_cast<ssize_t>(sizes[k]));
+    }
+}
+
+// Receives the burst on `fd`: every datagram whole, in order.
+void expect_burst(int fd) {
+    std::vector<char> got(65536);
+    std::vector<size_t> sizes = burst_sizes();
+    for (size_t k = 0; k < sizes.size(); ++k) {
+        pollfd p{fd, POLLIN, 0};
+        REQUIRE(poll(&p, 1, 5000) == 1);
+        ssize_t n = recv(fd, got.data(), got.size(), 0);
+        CHECK(n == static_cast<ssize_t>(sizes[k]));
+        CHECK(got[0] == static_cast<char>(k));
+        CHECK(got[static_cast<size_t>(n) - 1] == static_cast<char>(k));
+    }
+}
+
 TEST_CASE("relay: a burst of one client's datagrams reaches the server whole and in order",
           "[rootlesskit][relay][gso]") {
     LoopbackRelay f(SOCK_DGRAM, RelayLimits{});
     int buf = 4 << 20;
     setsockopt(f.server.get(), SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     UniqueFd a = connect_to(SOCK_DGRAM, f.port);
-    // sizes in runs, as the relay batches them: equal runs, shorter tails, a lone one
-    std::vector<size_t> sizes;
-    for (int k = 0; k < 48; ++k)
-        sizes.push_back(k % 12 == 11 ? 300 : k < 24 ? 1400 : 1200);
-    std::vector<char> d(1400);
-    for (size_t k = 0; k < sizes.size(); ++k) {
-        std::memset(d.data(), static_cast<int>(k), d.size());
-        REQUIRE(send(a.get(), d.data(), sizes[k], 0) == static_cast<ssize_t>(sizes[k]));
-    }
-    std::vector<char> got(65536);
-    for (size_t k = 0; k < sizes.size(); ++k) {
-        pollfd p{f.server.get(), POLLIN, 0};
-        REQUIRE(poll(&p, 1, 5000) == 1);
-        ssize_t n = recv(f.server.get(), got.data(), got.size(), 0);
-        CHECK(n == static_cast<ssize_t>(sizes[k]));
-        CHECK(got[0] == static_cast<char>(k));
-        CHECK(got[static_cast<size_t>(n) - 1] == static_cast<char>(k));
-    }
+    send_burst(a.get(), nullptr, 0);
+    expect_burst(f.server.get());
 }
 
 TEST_CASE("relay: a burst of the server's replies reaches the client whole and in order",
@@ -355,22 +372,6 @@ TEST_CASE("relay: a burst of the server's replies reaches the client whole and i
     REQUIRE(recvfrom(f.server.get(), q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &len) ==
             1);
     // the flow's socket reads these in batches: runs of equal sizes go back as UDP_SEGMENT
-    std::vector<size_t> sizes;
-    for (int k = 0; k < 48; ++k)
-        sizes.push_back(k % 12 == 11 ? 300 : k < 24 ? 1400 : 1200);
-    std::vector<char> d(1400);
-    for (size_t k = 0; k < sizes.size(); ++k) {
-        std::memset(d.data(), static_cast<int>(k), d.size());
-        REQUIRE(sendto(f.server.get(), d.data(), sizes[k], 0, reinterpret_cast<sockaddr*>(&from),
-                       len) == static_cast<ssize_t>(sizes[k]));
-    }
-    std::vector<char> got(65536);
-    for (size_t k = 0; k < sizes.size(); ++k) {
-        pollfd c{a.get(), POLLIN, 0};
-        REQUIRE(poll(&c, 1, 5000) == 1);
-        ssize_t n = recv(a.get(), got.data(), got.size(), 0);
-        CHECK(n == static_cast<ssize_t>(sizes[k]));
-        CHECK(got[0] == static_cast<char>(k));
-        CHECK(got[static_cast<size_t>(n) - 1] == static_cast<char>(k));
-    }
+    send_burst(f.server.get(), &from, len);
+    expect_burst(a.get());
 }
