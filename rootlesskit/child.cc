@@ -175,13 +175,10 @@ Started start_command(const std::vector<std::string>& cmd, bool session, bool ac
     if (pid < 0)
         fail("fork", errno);
     if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
+        unblock_signals();
         if (session)
             setsid();
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != self)
+        if (!die_with_parent(self))
             _exit(1);
         if (activation)
             setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);

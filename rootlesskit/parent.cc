@@ -82,9 +82,7 @@ int clone_main(void* p) {
     }
     for (int fd : a->keep_fds)
         fcntl(fd, F_SETFD, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    unblock_signals();
     execve("/proc/self/exe", a->argv, a->envp);
     _exit(127);
 }

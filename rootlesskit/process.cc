@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,20 +95,35 @@ int wait_pid(pid_t pid) {
     return ws;
 }
 
-RunResult run_capture(const std::vector<std::string>& argv) {
+std::vector<char*> exec_argv(std::vector<std::string>& argv) {
+    std::vector<char*> c;
+    c.reserve(argv.size() + 1);
+    for (std::string& a : argv)
+        c.push_back(a.data());
+    c.push_back(nullptr);
+    return c;
+}
+
+void unblock_signals() noexcept {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+bool die_with_parent(pid_t parent) noexcept {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    return getppid() == parent;
+}
+
+RunResult run_capture(std::vector<std::string> argv) {
     std::string exe = look_path(argv.at(0));
     common::FdPair p = common::pipe_cloexec();
-    std::vector<char*> cargv;
-    for (const std::string& a : argv)
-        cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
+    std::vector<char*> cargv = exec_argv(argv);
     pid_t pid = fork();
     if (pid < 0)
         common::throw_errno("fork");
     if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
+        unblock_signals();
         int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (devnull >= 0)
             dup2(devnull, 0);

@@ -45,9 +45,20 @@ struct RunResult {
     int wstatus;
     std::string output;
 };
-RunResult run_capture(const std::vector<std::string>& argv);
+RunResult run_capture(std::vector<std::string> argv);
 
 /// waitpid() retrying EINTR; returns the status. Throws SysError.
 int wait_pid(pid_t pid);
+
+/// argv as execv() takes it: pointers into `argv`, which must outlive the result.
+std::vector<char*> exec_argv(std::vector<std::string>& argv);
+
+/// In a forked child: an empty signal mask, as a program expects at exec (the parent blocks the
+/// signals it forwards). Async-signal-safe.
+void unblock_signals() noexcept;
+
+/// In a forked child: SIGKILL when the thread that forked it (`parent`, the parent's pid)
+/// ends; false when the parent is already gone (the child should _exit). Async-signal-safe.
+bool die_with_parent(pid_t parent) noexcept;
 
 } // namespace rlk

@@ -85,20 +85,14 @@ pid_t start_ready_helper(const std::string& binary, std::vector<std::string> arg
                          const std::string& name) {
     common::FdPair ready = common::pipe_cloexec();
     log::debug("executing " + go_slice(argv));
-    std::vector<char*> cargv;
-    for (std::string& a : argv)
-        cargv.push_back(a.data());
-    cargv.push_back(nullptr);
+    std::vector<char*> cargv = exec_argv(argv);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         common::throw_errno("fork");
     if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
+        unblock_signals();
+        if (!die_with_parent(parent))
             _exit(1);
         // Move both out of 0..4 first: dup2 onto itself would keep FD_CLOEXEC, and one could
         // sit where the other goes. dup2 clears FD_CLOEXEC on the copies.

@@ -18,14 +18,15 @@
 #include "common/ns.h"
 #include "rootlesskit/port/policy_route.h"
 
+#include "rootlesskit/process.h"
 #include <arpa/inet.h>
 #include <cerrno>
+
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,13 +202,10 @@ NetnsDialer::NetnsDialer(pid_t child, const std::string& netns_path, bool transp
     if (pid_ < 0)
         common::throw_errno("fork");
     if (pid_ == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent || setns(userns.get(), CLONE_NEWUSER) != 0 ||
+        if (!die_with_parent(parent) || setns(userns.get(), CLONE_NEWUSER) != 0 ||
             setns(netns.get(), CLONE_NEWNET) != 0)
             _exit(1);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
+        unblock_signals();
         sp.first.reset();
         helper_main(sp.second.get(), transparent);
     }
