@@ -15,7 +15,9 @@
 # to NWRITE lower files, write a BIGMB file (dd + fsync), chmod of the BIGMB lower file (a copy-up),
 # the same with -o metacopy=on (ours only copies the metadata; Debian's 1.10 ignores the option;
 # the kernel refuses metacopy=on together with userxattr, so it shows n/a), rm -rf of a lower
-# tree, and the mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
+# tree, tar -x of an NTAR-file tarball (100 B to 8 KiB files in 50 directories) and the same
+# twice at once into two directories of the mount ("two_at_once", wall time of both), and the
+# mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
 # "n/a (EROFS)" (ENOSYS likewise), a refused mount option "n/a (refused)", any other failure
 # "n/a (failed)".
 # Each tool runs REPS times (interleaved, in all six orders in turn, a fresh mount each time)
@@ -28,6 +30,7 @@ NFILES=${NFILES:-3000}
 NWRITE=${NWRITE:-2000}
 BIGMB=${BIGMB:-256}
 RANDREADS=${RANDREADS:-10000}
+NTAR=${NTAR:-5000}
 REPS=${REPS:-6}
 ROWS=${ROWS:-all}
 
@@ -55,6 +58,20 @@ head -n "$NWRITE" "$D/lower.list" >"$D/append.list"
 NAPPEND=$(wc -l <"$D/append.list")
 NRM=$(cd "$D" && cat <(for l in 1 2 3; do for d in $(seq 20 29); do
     ls -1 "L$l/dir$d" 2>/dev/null; done; done) | wc -l)
+# The tar rows: a tarball of NTAR files of 100 B to 8 KiB in 50 directories (what an image layer
+# or a package install unpacks), kept outside the layers.
+if [ "$ROWS" != read ]; then
+    python3 - "$D/tarsrc" "$NTAR" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%02d" % (i % 50))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%d" % i), "wb") as f:
+        f.write(b"t" * (100 + (i * 7919) % 8093))
+PY
+    tar -C "$D/tarsrc" -cf "$D/t.tar" . && rm -rf "$D/tarsrc"
+fi
 
 # The timed read part, run inside the namespace with the overlay mounted at $M.
 inner_read='
@@ -124,6 +141,10 @@ create() { mkdir "$M/new" || return; local i; for i in $(seq "$NWRITE"); do echo
 append() { local p; while read -r p; do echo y >>"$M/$p" || return; done <"$D/append.list"; }
 wbig() { dd if=/dev/zero of="$M/wbig" bs=1M count="$BIGMB" conv=fsync status=none; }
 rmtree() { rm -rf "$M"/dir2[0-9]; }
+untar() { mkdir "$M/$1" && tar --no-same-owner -C "$M/$1" -xf "$D/t.tar"; }
+# "two at once": the tar row twice at the same time on one mount, into two directories (compare
+# with the single run above it: 1.0x would be two CPUs fully used, 2.0x no overlap at all).
+untar2() { untar tx2a & local a=$!; untar tx2b; local rb=$?; wait $a && return $rb; }
 fresh() { cd /; chmod -R u+rwx "$D/U" "$D/W" 2>/dev/null; rm -rf "$D/U" "$D/W"; mkdir "$D/U" "$D/W"; }
 fresh
 if mnt ""; then
@@ -132,9 +153,12 @@ if mnt ""; then
     tw write_${BIGMB}MiB_fsync wbig
     warm_lower; tchmod chmod_${BIGMB}MiB_lower "$M/big"
     tw rm_rf_lower_$NRM rmtree
+    tw tar_x_$NTAR untar tx1
+    tw tar_x_${NTAR}_two_at_once untar2
     cd /; umount "$M"
 else
-    for r in create_$NWRITE append_$NAPPEND write_${BIGMB}MiB_fsync chmod_${BIGMB}MiB_lower rm_rf_lower_$NRM; do
+    for r in create_$NWRITE append_$NAPPEND write_${BIGMB}MiB_fsync chmod_${BIGMB}MiB_lower rm_rf_lower_$NRM \
+        tar_x_$NTAR tar_x_${NTAR}_two_at_once; do
         echo "$r failed"; done
 fi
 fresh
@@ -155,7 +179,7 @@ fresh
 # warm_lower: a row reading the big lower file reads it first, untimed, so that it times the
 # overlay and not the disk should the host have dropped some of its page cache meanwhile.
 run_one() { # INNER MOUNTCMD
-    M=$D/M D=$D RANDREADS=$RANDREADS BIGMB=$BIGMB NWRITE=$NWRITE NAPPEND=$NAPPEND NRM=$NRM OVL_MNT=$2 unshare -rm bash -c \
+    M=$D/M D=$D NTAR=$NTAR RANDREADS=$RANDREADS BIGMB=$BIGMB NWRITE=$NWRITE NAPPEND=$NAPPEND NRM=$NRM OVL_MNT=$2 unshare -rm bash -c \
         "mnt() { local extra=\${1:-}; eval \"\$OVL_MNT\"; }; warm_lower() { cat \"\$D/L3/big\" >/dev/null; }; $1"
 }
 lowers="$D/L1:$D/L2:$D/L3"

@@ -83,6 +83,10 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
         return up.setxattr(path, override_xattr_name(m),
                            std::string_view(v, static_cast<size_t>(n)));
     }
+    // The daemon's own ids: the filesystem already made the object so (in a set-gid directory
+    // with the directory's group, which is kept), nothing to change and no parent to stat.
+    if (uid == geteuid() && gid == getegid())
+        return {};
     // In a set-gid directory the filesystem already gave the object the directory's group.
     std::string parent = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
     Result<struct stat> pst = up.stat(parent);

@@ -47,6 +47,27 @@ TEST_CASE("With FUSE_OVERLAYFS_DISABLE_OVL_WHITEOUT a whiteout is a .wh.NAME fil
     CHECK(has_whiteout(up, "", "x"));
 }
 
+TEST_CASE("has_whiteout: a 0/0 device or a .wh. entry in that directory, nothing else",
+          "[fuse-overlay][whiteout]") {
+    TempTree t(1, {{0, "d/c", Kind::whiteout_dev},
+                   {0, "d/.wh.a", Kind::whiteout_file},
+                   {0, "d/f", Kind::file, "data"},
+                   {0, "d/l", Kind::symlink, "c"},
+                   {0, "e/x", Kind::file, "data"},
+                   {0, ".wh.top", Kind::whiteout_file}});
+    Layer up = upper_of(t);
+    CHECK(has_whiteout(up, "d", "c"));
+    CHECK(has_whiteout(up, "d", "a"));
+    CHECK(has_whiteout(up, "", "top"));
+    CHECK_FALSE(has_whiteout(up, "d", "f"));    // an ordinary file
+    CHECK_FALSE(has_whiteout(up, "d", "l"));    // a symlink to a whiteout is not one
+    CHECK_FALSE(has_whiteout(up, "d", "none")); // nothing there
+    CHECK_FALSE(has_whiteout(up, "e", "c"));    // the whiteout is in another directory
+    CHECK_FALSE(has_whiteout(up, "d", "top"));
+    CHECK_FALSE(has_whiteout(up, "missing", "c")); // no such directory
+    CHECK_FALSE(has_whiteout(up, "d/f", "c"));     // not a directory
+}
+
 TEST_CASE("remove_whiteout removes both forms and nothing else", "[fuse-overlay][whiteout]") {
     TempTree t(1, {{0, ".wh.a", Kind::whiteout_file},
                    {0, "b", Kind::file, "keep"},
