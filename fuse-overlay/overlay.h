@@ -32,6 +32,9 @@ struct Overlay {
     uint64_t work_counter = 0;
     /// Whether the kernel runs the writeback cache for this mount (negotiated in init).
     bool writeback = false;
+    /// No SELinux on the host (set in init): a missing `security.selinux` then answers
+    /// EOPNOTSUPP instead of ENODATA (docs/compat/fuse-overlayfs.md §2.10).
+    bool selinux_unsupported = false;
     /// Layer inode numbers to shown ones (§2.8); built from the layers' st_dev at construction.
     /// Its overflow count changes under `mu`.
     Xino xino;

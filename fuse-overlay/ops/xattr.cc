@@ -48,6 +48,14 @@ bool has_xattrs(Overlay& ov, Node& node) {
     return node.xattrs == Node::Xattrs::some;
 }
 
+// What a name the object lacks answers. `ls -l` asks every entry for security.selinux (the
+// kernel answers that itself where SELinux runs, so only hosts without it ask us) and stops
+// asking for the rest of the filesystem only on EOPNOTSUPP: one round trip per `ls` instead of
+// one per entry (docs/compat/fuse-overlayfs.md §2.10). A stored label still reads back.
+Errno missing(const Overlay& ov, std::string_view name) noexcept {
+    return Errno{ov.selinux_unsupported && name == "security.selinux" ? EOPNOTSUPP : ENODATA};
+}
+
 } // namespace
 
 Result<std::string> do_getxattr(Overlay& ov, fuse_ino_t ino, std::string_view name) {
@@ -60,8 +68,11 @@ Result<std::string> do_getxattr(Overlay& ov, fuse_ino_t ino, std::string_view na
     const Layer& layer = node_layer(ov, node);
     std::string stored = stored_xattr_name(name, containers(layer));
     if (stored.empty() || !has_xattrs(ov, node))
-        return Errno{ENODATA};
-    return layer.getxattr(node.path, stored.c_str());
+        return missing(ov, name);
+    Result<std::string> v = layer.getxattr(node.path, stored.c_str());
+    if (!v && v.error().value == ENODATA)
+        return missing(ov, name);
+    return v;
 }
 
 Result<std::string> do_listxattr(Overlay& ov, fuse_ino_t ino) {

@@ -99,3 +99,23 @@ TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]"
     CHECK(*do_getxattr(*ov, g, "user.k") == "v");
     CHECK(ov->table.get(g)->xattrs == Node::Xattrs::some);
 }
+
+TEST_CASE("Without SELinux a missing security.selinux is EOPNOTSUPP", "[fuse-overlay][xattr]") {
+    TempTree t(1, {{0, "plain", Kind::file},
+                   {0, "tagged", Kind::file},
+                   {0, "tagged", Kind::xattr, "user.k=v"}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1);
+    fuse_ino_t p = lookup_path(*ov, "plain");
+    fuse_ino_t g = lookup_path(*ov, "tagged");
+    ov->selinux_unsupported = true;
+    // Known to carry nothing (no syscall), and asked of the layer: both say "unsupported", so
+    // `ls -l` stops asking for every entry; other names still say ENODATA.
+    CHECK(do_getxattr(*ov, p, "security.selinux").error().value == EOPNOTSUPP);
+    CHECK(do_getxattr(*ov, g, "security.selinux").error().value == EOPNOTSUPP);
+    CHECK(do_getxattr(*ov, g, "user.absent").error().value == ENODATA);
+    CHECK(do_getxattr(*ov, p, "security.capability").error().value == ENODATA);
+    ov->selinux_unsupported = false;
+    CHECK(do_getxattr(*ov, g, "security.selinux").error().value == ENODATA);
+}
