@@ -154,6 +154,7 @@ Result<void> load_dir(Overlay& ov, Node& dir) {
     Result<std::vector<MergedName>> names = merged_names(ov.layers, dir.dir_layers, dir.path);
     if (!names)
         return names.error();
+    HeldDirs held(ov);
     for (const MergedName& m : *names) {
         Result<Node*> child = find_child(ov, dir, m.name, m.first_pos);
         if (!child && child.error().value != ENOENT && child.error().value != ENOTDIR)

@@ -43,6 +43,25 @@ struct Overlay {
     Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
 };
 
+/// Keeps every layer's last stat directory open for one request's walk of a directory
+/// (Layer::hold_dirs): load_dir and readdirplus stat each entry there.
+class HeldDirs {
+public:
+    explicit HeldDirs(const Overlay& ov) noexcept : ov_(ov) {
+        for (const Layer& l : ov_.layers)
+            l.hold_dirs(true);
+    }
+    ~HeldDirs() {
+        for (const Layer& l : ov_.layers)
+            l.hold_dirs(false);
+    }
+    HeldDirs(const HeldDirs&) = delete;
+    HeldDirs& operator=(const HeldDirs&) = delete;
+
+private:
+    const Overlay& ov_;
+};
+
 /// Where a name resolved to, before it becomes a Node.
 struct Resolved {
     unsigned layer = 0;

@@ -4,6 +4,7 @@
 #include "fuse-overlay/ops/ops.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace ovl {
 namespace {
@@ -54,6 +55,9 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
         thread_local std::vector<char> buf; // grows once per thread to the kernel's page size
         if (buf.size() < size)
             buf.resize(size);
+        std::optional<HeldDirs> held;
+        if (plus)
+            held.emplace(ov); // every entry is stat'ed in this directory
         size_t used = fill(ov, req, ino, h, buf.data(), size, off, plus);
         fuse_reply_buf(req, buf.data(), used);
     });

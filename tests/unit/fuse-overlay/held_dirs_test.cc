@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// held_dirs_test.cc — Layer::hold_dirs: the same answers as unheld, confinement kept, and no fd
+// or cached directory outliving the hold
+#include "tests/unit/fuse-overlay/temp_tree.h"
+
+#include <dirent.h>
+
+using namespace ovl;
+using namespace ovl::test;
+
+namespace {
+
+size_t open_fds() {
+    size_t n = 0;
+    DIR* d = opendir("/proc/self/fd");
+    while (d != nullptr && readdir(d) != nullptr)
+        ++n;
+    if (d != nullptr)
+        closedir(d);
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("A held layer answers stat and getxattr as an unheld one", "[fuse-overlay][held]") {
+    TempTree t(1, {{0, "d/f", Kind::file, "data"},
+                   {0, "d/f", Kind::xattr, "user.k=v"},
+                   {0, "d/s", Kind::symlink, "f"},
+                   {0, "r", Kind::file},
+                   {0, "r", Kind::xattr, "user.top=1"},
+                   {0, "e/g", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1);
+    const Layer& l = ov->layers[0];
+    struct stat plain = *l.stat("d/f");
+    size_t fds = open_fds();
+    l.hold_dirs(true);
+    CHECK(l.stat("d/f")->st_ino == plain.st_ino);
+    CHECK(open_fds() == fds + 1); // "d" stays open for the next name in it
+    CHECK(S_ISLNK(l.stat("d/s")->st_mode)); // never followed
+    CHECK(*l.getxattr("d/f", "user.k") == "v");
+    CHECK(!l.getxattr("d/s", "user.k")); // the symlink itself carries nothing
+    CHECK(l.getxattr("d/f", "user.none").error().value == ENODATA);
+    CHECK(*l.getxattr("r", "user.top") == "1");
+    CHECK(l.stat("d/none").error().value == ENOENT);
+    CHECK(l.stat("e/g")); // another directory: the held one is replaced
+    CHECK(l.stat("d/f"));
+    CHECK(l.stat("d/f/x").error().value == ENOTDIR);
+    l.hold_dirs(false);
+    CHECK(open_fds() == fds);
+}
+
+TEST_CASE("A held layer resolves a new directory beneath the root only", "[fuse-overlay][held]") {
+    TempTree t(1, {{0, "d/f", Kind::file}, {0, "link", Kind::symlink, "d"}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1);
+    const Layer& l = ov->layers[0];
+    int unheld = l.stat("link/f").error().value; // a symlink is never a directory on the way
+    CHECK((unheld == ENOTDIR || unheld == ELOOP));
+    HeldDirs held(*ov);
+    CHECK(l.stat("link/f").error().value == unheld);
+    CHECK(l.getxattr("link/f", "user.k").error().value == unheld);
+    CHECK(l.stat("d/f")); // and a refusal leaves nothing held that answers wrongly
+}
+
+TEST_CASE("Nothing held survives the hold", "[fuse-overlay][held]") {
+    TempTree t(1, {{0, "d/f", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1);
+    const Layer& l = ov->layers[0];
+    {
+        HeldDirs held(*ov);
+        REQUIRE(l.stat("d/f"));
+    }
+    // The directory replaced behind the layer: an unheld stat sees the new one at once.
+    REQUIRE(::rename(t.path(0, "d").c_str(), t.path(0, "old").c_str()) == 0);
+    REQUIRE(::mkdir(t.path(0, "d").c_str(), 0755) == 0);
+    CHECK(l.stat("d/f").error().value == ENOENT);
+    HeldDirs again(*ov);
+    CHECK(l.stat("d/f").error().value == ENOENT);
+    CHECK(l.stat("old/f"));
+}
