@@ -37,7 +37,7 @@ TEST_CASE("A held layer answers stat and getxattr as an unheld one", "[fuse-over
     size_t fds = open_fds();
     l.hold_dirs(true);
     CHECK(l.stat("d/f")->st_ino == plain.st_ino);
-    CHECK(open_fds() == fds + 1); // "d" stays open for the next name in it
+    CHECK(open_fds() == fds + 1);           // "d" stays open for the next name in it
     CHECK(S_ISLNK(l.stat("d/s")->st_mode)); // never followed
     CHECK(*l.getxattr("d/f", "user.k") == "v");
     CHECK(!l.getxattr("d/s", "user.k")); // the symlink itself carries nothing
