@@ -83,3 +83,32 @@ TEST_CASE("Nothing held survives the hold", "[fuse-overlay][held]") {
     CHECK(l.stat("d/f").error().value == ENOENT);
     CHECK(l.stat("old/f"));
 }
+
+TEST_CASE("A listing's stats serve its readdirplus entries in the same request only",
+          "[fuse-overlay][held]") {
+    TempTree t(
+        2, {{0, "d/a", Kind::file, "1"}, {1, "d/b", Kind::file, "22"}, {1, "d/c/x", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(2);
+    fuse_ino_t d = lookup_path(*ov, "d");
+    Node& dir = *ov->table.get(d);
+    {
+        HeldDirs held(*ov);
+        REQUIRE(load_dir(*ov, dir));
+        CHECK(ov->fresh_stats.size() == 3); // a, b, c: one stat each, kept
+        for (const char* name : {"a", "b", "c"}) {
+            Node* n = *find_child(*ov, dir, name);
+            struct stat kept = *node_stat(*ov, *n);
+            struct stat real = *ov->layers[n->layer].stat(n->path);
+            CHECK(kept.st_size == real.st_size);
+            CHECK(kept.st_mode == real.st_mode);
+            CHECK(kept.st_mtim.tv_nsec == real.st_mtim.tv_nsec);
+        }
+    }
+    CHECK(ov->fresh_stats.empty());
+    // Changed behind the layer after the request: the next stat sees it.
+    std::ofstream(t.path(1, "d/b"), std::ios::app) << "more";
+    Node* b = *find_child(*ov, dir, "b");
+    CHECK(node_stat(*ov, *b)->st_size == 6);
+}
