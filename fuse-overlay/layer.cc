@@ -66,6 +66,26 @@ Result<size_t> getxattr_at(int dirfd, const char* entry, const char* name, void*
     return errno == E2BIG ? Result<size_t>(Errno{ENOSYS}) : Result<size_t>(common::last_errno());
 }
 
+#ifndef SYS_listxattrat
+#if defined(__alpha__)
+#define SYS_listxattrat -1
+#else
+#define SYS_listxattrat 465
+#endif
+#endif
+
+// listxattrat(2), the same way (Linux 6.13 added both together).
+Result<size_t> listxattr_at(int dirfd, const char* entry, char* buf, size_t size) noexcept {
+    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_listxattrat < 0)
+        return Errno{ENOSYS};
+    long n = syscall(SYS_listxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, buf, size);
+    if (n >= 0)
+        return static_cast<size_t>(n);
+    if (errno == ENOSYS)
+        have_getxattrat.store(false, std::memory_order_relaxed);
+    return common::last_errno();
+}
+
 } // namespace
 
 Result<common::UniqueFd> open_beneath(int dirfd, std::string_view rel, int flags) noexcept {
@@ -362,6 +382,13 @@ Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* b
         Result<size_t> r = getxattr_at(*held, entry, name, buf, size);
         if (r || r.error().value != ENOSYS)
             return r;
+    } else if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> p = parent(rel);
+        if (!p)
+            return p.error();
+        Result<size_t> r = getxattr_at(p->fd, p->name.c_str(), name, buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
     }
     Result<Obj> o = obj(rel);
     if (!o)
@@ -374,6 +401,15 @@ Result<std::string> Layer::getxattr(const std::string& rel, const char* name) co
     Result<int> held = held_parent(rel, entry);
     if (!held)
         return held.error();
+    Parent p;
+    if (*held < 0 && !rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> found = parent(rel);
+        if (!found)
+            return found.error();
+        p = std::move(*found);
+        held = p.fd;
+        entry = p.name.c_str();
+    }
     if (*held >= 0) {
         for (int attempt = 0; attempt < 4; ++attempt) {
             Result<size_t> n = getxattr_at(*held, entry, name, nullptr, 0);
@@ -406,6 +442,22 @@ Result<void> Layer::setxattr(const std::string& rel, const char* name,
 }
 
 Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) const {
+    const char* entry = nullptr;
+    Result<int> held = held_parent(rel, entry);
+    if (!held)
+        return held.error();
+    if (*held >= 0) {
+        Result<size_t> r = listxattr_at(*held, entry, buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    } else if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> p = parent(rel);
+        if (!p)
+            return p.error();
+        Result<size_t> r = listxattr_at(p->fd, p->name.c_str(), buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    }
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();

@@ -43,6 +43,10 @@ TEST_CASE("A held layer answers stat and getxattr as an unheld one", "[fuse-over
     CHECK(!l.getxattr("d/s", "user.k")); // the symlink itself carries nothing
     CHECK(l.getxattr("d/f", "user.none").error().value == ENODATA);
     CHECK(*l.getxattr("r", "user.top") == "1");
+    char names[64];
+    Result<size_t> listed = l.listxattr("d/f", names, sizeof names);
+    REQUIRE(listed);
+    CHECK(std::string(names, *listed) == std::string("user.k\0", 7));
     CHECK(l.stat("d/none").error().value == ENOENT);
     CHECK(l.stat("e/g")); // another directory: the held one is replaced
     CHECK(l.stat("d/f"));
@@ -59,6 +63,12 @@ TEST_CASE("A held layer resolves a new directory beneath the root only", "[fuse-
     const Layer& l = ov->layers[0];
     int unheld = l.stat("link/f").error().value; // a symlink is never a directory on the way
     CHECK((unheld == ENOTDIR || unheld == ELOOP));
+    // Unheld xattr calls go through the directory openat2 found (getxattrat/listxattrat) or the
+    // /proc path of the object: a symlink on the way is refused either way.
+    CHECK(l.getxattr("link/f", "user.k").error().value == unheld);
+    char names[64];
+    CHECK(l.listxattr("link/f", names, sizeof names).error().value == unheld);
+    CHECK(l.listxattr("d/f", names, sizeof names));
     HeldDirs held(*ov);
     CHECK(l.stat("link/f").error().value == unheld);
     CHECK(l.getxattr("link/f", "user.k").error().value == unheld);
