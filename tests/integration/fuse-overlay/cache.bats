@@ -141,3 +141,17 @@ x"
 1
 1"
 }
+
+@test "after ls -l learned a directory's xattrs, one set or removed on any entry shows at once" {
+    in_mount 'echo u >d/u; ls -l d >/dev/null; ls -l . >/dev/null
+        setfattr -n user.k -v 1 d/x; setfattr -n user.k -v 2 d/u; setfattr -n user.k -v 3 g
+        getfattr --only-values -n user.k d/x; echo; getfattr --only-values -n user.k d/u; echo
+        getfattr --only-values -n user.k g; echo; getfattr --only-values -n user.k f 2>/dev/null || echo no-k
+        setfattr -x user.k d/u; getfattr -n user.k d/u 2>/dev/null || echo gone; ls -l d | wc -l'
+    assert_equal "$output" "1
+2
+3
+no-k
+gone
+3"
+}

@@ -119,3 +119,22 @@ TEST_CASE("Without SELinux a missing security.selinux is EOPNOTSUPP", "[fuse-ove
     ov->selinux_unsupported = false;
     CHECK(do_getxattr(*ov, g, "security.selinux").error().value == ENODATA);
 }
+
+TEST_CASE("The first xattr ask in a directory learns its looked-up siblings too",
+          "[fuse-overlay][xattr]") {
+    TempTree t(2, {{0, "d/a", Kind::file},
+                   {1, "d/b", Kind::file},
+                   {1, "d/b", Kind::xattr, "user.k=v"},
+                   {1, "d/c", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(2);
+    fuse_ino_t a = lookup_path(*ov, "d/a");
+    fuse_ino_t b = lookup_path(*ov, "d/b");
+    fuse_ino_t c = lookup_path(*ov, "d/c");
+    CHECK(do_getxattr(*ov, a, "system.posix_acl_access").error().value == ENODATA);
+    CHECK(ov->table.get(a)->xattrs == Node::Xattrs::none);
+    CHECK(ov->table.get(b)->xattrs == Node::Xattrs::some); // in another layer: still learned
+    CHECK(ov->table.get(c)->xattrs == Node::Xattrs::none);
+    CHECK(*do_getxattr(*ov, b, "user.k") == "v");
+}
