@@ -7,7 +7,8 @@
 # -o userxattr). Prints seconds per row for the three and the ratios (>1 means ours is faster).
 # ROWS=read|write|all (default all) picks the row groups.
 # Read rows: "cold" is the first pass after a fresh mount (FUSE caches empty; the layers' page
-# cache warm), "warm" the second pass on the same mount. rand_4k follows the sequential read on
+# cache warm), "warm" the second pass on the same mount. seq_read_*_again reads the big file a
+# second time through a new open (keep_cache: from the mount's page cache). rand_4k follows the sequential read on
 # the same mount (from the page cache), rand_4k_cold repeats it on a fresh mount (every read a
 # request to the daemon). rss_B_per_inode (bytes, not seconds; no daemon for the kernel) is the
 # daemon's RSS growth per name over a walk of the tree on a fresh mount, after a warm-up walk.
@@ -88,6 +89,7 @@ echo "find_stat_cold $(t findstat | cut -d" " -f2)"
 echo "find_stat_warm $(t findstat | cut -d" " -f2)"
 echo "ls_lR $(t lsr | cut -d" " -f2)"
 warm_lower; s=$EPOCHREALTIME; cat "$M/big" >/dev/null; e=$EPOCHREALTIME; echo "seq_read_${BIGMB}MiB $(echo "$e - $s" | bc)"
+s=$EPOCHREALTIME; cat "$M/big" >/dev/null; e=$EPOCHREALTIME; echo "seq_read_${BIGMB}MiB_again $(echo "$e - $s" | bc)"
 echo "rand_4k_x$RANDREADS $(t randread | cut -d" " -f2)"
 # The same reads on a fresh mount: the file is not in the page cache of the overlay, so every
 # read is a request to the daemon (the row above is served by the kernel cache alone).

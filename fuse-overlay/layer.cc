@@ -3,8 +3,10 @@
 // single-component *at() changes on the directory that resolution found
 #include "fuse-overlay/layer.h"
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -32,6 +34,56 @@ Result<void> ok_or_errno(int r) noexcept {
     if (r < 0)
         return common::last_errno();
     return {};
+}
+
+// getxattrat(2) (Linux 6.13; one number on every architecture but alpha): a name of a held
+// directory in one call, a symlink not followed (AT_SYMLINK_NOFOLLOW). ENOSYS on older kernels,
+// remembered so that they pay the probe once.
+#ifndef SYS_getxattrat
+#if defined(__alpha__)
+#define SYS_getxattrat -1
+#else
+#define SYS_getxattrat 464
+#endif
+#endif
+struct XattrArgs {
+    uint64_t value;
+    uint32_t size;
+    uint32_t flags;
+};
+std::atomic<bool> have_getxattrat{SYS_getxattrat >= 0};
+
+Result<size_t> getxattr_at(int dirfd, const char* entry, const char* name, void* buf,
+                           size_t size) noexcept {
+    if (!have_getxattrat.load(std::memory_order_relaxed))
+        return Errno{ENOSYS};
+    XattrArgs args{reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size), 0};
+    long n = syscall(SYS_getxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name, &args, sizeof args);
+    if (n >= 0)
+        return static_cast<size_t>(n);
+    if (errno == ENOSYS || errno == E2BIG) // E2BIG: an args layout this kernel does not know
+        have_getxattrat.store(false, std::memory_order_relaxed);
+    return errno == E2BIG ? Result<size_t>(Errno{ENOSYS}) : Result<size_t>(common::last_errno());
+}
+
+#ifndef SYS_listxattrat
+#if defined(__alpha__)
+#define SYS_listxattrat -1
+#else
+#define SYS_listxattrat 465
+#endif
+#endif
+
+// listxattrat(2), the same way (Linux 6.13 added both together).
+Result<size_t> listxattr_at(int dirfd, const char* entry, char* buf, size_t size) noexcept {
+    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_listxattrat < 0)
+        return Errno{ENOSYS};
+    long n = syscall(SYS_listxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, buf, size);
+    if (n >= 0)
+        return static_cast<size_t>(n);
+    if (errno == ENOSYS)
+        have_getxattrat.store(false, std::memory_order_relaxed);
+    return common::last_errno();
 }
 
 } // namespace
@@ -250,10 +302,53 @@ Result<Parent> Layer::parent(const std::string& rel) const noexcept {
     return p;
 }
 
+void Layer::hold_dirs(bool on) const noexcept {
+    held_ += on ? 1 : -1;
+    if (held_ <= 0) {
+        held_ = 0;
+        held_fd_.reset();
+        held_path_.clear();
+    }
+}
+
+Result<int> Layer::held_parent(const std::string& rel, const char*& name) const noexcept {
+    if (held_ <= 0 || rel.empty() || rel.front() == '/')
+        return -1;
+    size_t slash = rel.rfind('/');
+    name = slash == std::string::npos ? rel.c_str() : rel.c_str() + slash + 1;
+    if (bad_name(name))
+        return Errno{EINVAL};
+    if (slash == std::string::npos)
+        return root_.get();
+    std::string_view dir = std::string_view(rel).substr(0, slash);
+    if (!held_fd_ || held_path_ != dir) {
+        held_fd_.reset();
+        Result<common::UniqueFd> d = open_beneath(root_.get(), dir, O_PATH | O_DIRECTORY);
+        if (!d)
+            return d.error();
+        try {
+            held_path_.assign(dir);
+        } catch (...) {
+            return Errno{ENOMEM};
+        }
+        held_fd_ = std::move(*d);
+    }
+    return held_fd_.get();
+}
+
 Result<struct stat> Layer::stat(const std::string& rel) const noexcept {
     struct stat st {};
     if (rel.empty()) {
         if (fstat(root_.get(), &st) < 0)
+            return common::last_errno();
+        return st;
+    }
+    const char* name = nullptr;
+    Result<int> held = held_parent(rel, name);
+    if (!held)
+        return held.error();
+    if (*held >= 0) {
+        if (fstatat(*held, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             return common::last_errno();
         return st;
     }
@@ -279,6 +374,22 @@ Result<std::string> Layer::readlink(const std::string& rel) const {
 
 Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* buf,
                                size_t size) const {
+    const char* entry = nullptr;
+    Result<int> held = held_parent(rel, entry);
+    if (!held)
+        return held.error();
+    if (*held >= 0) {
+        Result<size_t> r = getxattr_at(*held, entry, name, buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    } else if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> p = parent(rel);
+        if (!p)
+            return p.error();
+        Result<size_t> r = getxattr_at(p->fd, p->name.c_str(), name, buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    }
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();
@@ -286,6 +397,36 @@ Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* b
 }
 
 Result<std::string> Layer::getxattr(const std::string& rel, const char* name) const {
+    const char* entry = nullptr;
+    Result<int> held = held_parent(rel, entry);
+    if (!held)
+        return held.error();
+    Parent p;
+    if (*held < 0 && !rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> found = parent(rel);
+        if (!found)
+            return found.error();
+        p = std::move(*found);
+        held = p.fd;
+        entry = p.name.c_str();
+    }
+    if (*held >= 0) {
+        for (int attempt = 0; attempt < 4; ++attempt) {
+            Result<size_t> n = getxattr_at(*held, entry, name, nullptr, 0);
+            if (!n && n.error().value == ENOSYS)
+                break; // an older kernel: the /proc path below
+            if (!n)
+                return n.error();
+            std::string v(*n, '\0');
+            Result<size_t> m = getxattr_at(*held, entry, name, v.data(), v.size());
+            if (m) {
+                v.resize(*m);
+                return v;
+            }
+            if (m.error().value != ERANGE)
+                return m.error();
+        }
+    }
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();
@@ -301,6 +442,22 @@ Result<void> Layer::setxattr(const std::string& rel, const char* name,
 }
 
 Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) const {
+    const char* entry = nullptr;
+    Result<int> held = held_parent(rel, entry);
+    if (!held)
+        return held.error();
+    if (*held >= 0) {
+        Result<size_t> r = listxattr_at(*held, entry, buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    } else if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> p = parent(rel);
+        if (!p)
+            return p.error();
+        Result<size_t> r = listxattr_at(p->fd, p->name.c_str(), buf, size);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    }
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();

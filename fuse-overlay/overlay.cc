@@ -59,6 +59,24 @@ ino_t origin_ino(const Overlay& ov, unsigned& layer, const std::string& path, in
     return ino;
 }
 
+constexpr size_t max_fresh_stats = 1024;
+
+// The stat resolve took of `node` earlier in this request (HeldDirs), if any: ENOENT-like
+// ESRCH otherwise. Looked for where the last one was found first.
+Result<struct stat> fresh_stat(Overlay& ov, const Node& node) noexcept {
+    std::vector<std::pair<fuse_ino_t, struct stat>>& f = ov.fresh_stats;
+    if (ov.held_depth == 0 || f.empty())
+        return Errno{ESRCH};
+    for (size_t k = 0; k < f.size(); ++k) {
+        size_t i = (ov.fresh_next + k) % f.size();
+        if (f[i].first == node.id) {
+            ov.fresh_next = i + 1;
+            return f[i].second;
+        }
+    }
+    return Errno{ESRCH};
+}
+
 } // namespace
 
 Overlay::Overlay(OverlayOptions o, std::vector<Layer> l, bool upper)
@@ -102,7 +120,7 @@ Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std:
         if (is_whiteout_stat(*st))
             break;
         if (!found) {
-            found = Resolved{li, st->st_mode & S_IFMT, st->st_ino, {}};
+            found = Resolved{li, st->st_mode & S_IFMT, st->st_ino, {}, *st};
             if (!S_ISDIR(st->st_mode))
                 break;
         } else if (!S_ISDIR(st->st_mode)) {
@@ -145,7 +163,11 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
     node->type = static_cast<uint16_t>((*r)->type);
     node->ino = (*r)->ino;
     node->dir_layers = std::move((*r)->dir_layers);
-    return ov.table.insert(&dir, std::move(node));
+    Node* made = ov.table.insert(&dir, std::move(node));
+    // Kept for this request's readdirplus reply; bounded (a reply holds a few hundred entries).
+    if (ov.held_depth > 0 && ov.fresh_stats.size() < max_fresh_stats)
+        ov.fresh_stats.emplace_back(made->id, (*r)->st);
+    return made;
 }
 
 Result<void> load_dir(Overlay& ov, Node& dir) {
@@ -154,6 +176,7 @@ Result<void> load_dir(Overlay& ov, Node& dir) {
     Result<std::vector<MergedName>> names = merged_names(ov.layers, dir.dir_layers, dir.path);
     if (!names)
         return names.error();
+    HeldDirs held(ov);
     for (const MergedName& m : *names) {
         Result<Node*> child = find_child(ov, dir, m.name, m.first_pos);
         if (!child && child.error().value != ENOENT && child.error().value != ENOTDIR)
@@ -165,7 +188,9 @@ Result<void> load_dir(Overlay& ov, Node& dir) {
 
 Result<struct stat> node_stat(Overlay& ov, Node& node) {
     const Layer& layer = node_layer(ov, node);
-    Result<struct stat> r = layer.stat(node.path);
+    Result<struct stat> r = fresh_stat(ov, node);
+    if (!r)
+        r = layer.stat(node.path);
     if (!r)
         return r.error();
     struct stat st = *r;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 #include <sys/stat.h>
+#include <utility>
 #include <vector>
 
 namespace ovl {
@@ -32,6 +33,15 @@ struct Overlay {
     uint64_t work_counter = 0;
     /// Whether the kernel runs the writeback cache for this mount (negotiated in init).
     bool writeback = false;
+    /// While a HeldDirs scope is open: the stats resolve took of the nodes it made, for the
+    /// readdirplus reply of the same request (node_stat takes them instead of a second fstatat;
+    /// nothing changes the layers in between). Emptied, capacity kept, when the scope closes.
+    std::vector<std::pair<fuse_ino_t, struct stat>> fresh_stats;
+    size_t fresh_next = 0; ///< where node_stat looks first: replies follow the load's order
+    int held_depth = 0;
+    /// No SELinux on the host (set in init): a missing `security.selinux` then answers
+    /// EOPNOTSUPP instead of ENODATA (docs/compat/fuse-overlayfs.md §2.10).
+    bool selinux_unsupported = false;
     /// Layer inode numbers to shown ones (§2.8); built from the layers' st_dev at construction.
     /// Its overflow count changes under `mu`.
     Xino xino;
@@ -40,12 +50,37 @@ struct Overlay {
     Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
 };
 
+/// Keeps every layer's last stat directory open for one request's walk of a directory
+/// (Layer::hold_dirs): load_dir and readdirplus stat each entry there.
+class HeldDirs {
+public:
+    explicit HeldDirs(Overlay& ov) noexcept : ov_(ov) {
+        ++ov_.held_depth;
+        for (const Layer& l : ov_.layers)
+            l.hold_dirs(true);
+    }
+    ~HeldDirs() {
+        for (const Layer& l : ov_.layers)
+            l.hold_dirs(false);
+        if (--ov_.held_depth == 0) {
+            ov_.fresh_stats.clear();
+            ov_.fresh_next = 0;
+        }
+    }
+    HeldDirs(const HeldDirs&) = delete;
+    HeldDirs& operator=(const HeldDirs&) = delete;
+
+private:
+    Overlay& ov_;
+};
+
 /// Where a name resolved to, before it becomes a Node.
 struct Resolved {
     unsigned layer = 0;
     mode_t type = 0;
     ino_t ino = 0; ///< as shown (Xino::map applied)
     std::vector<unsigned> dir_layers;
+    struct stat st {}; ///< of the object in `layer`
 };
 
 /// Looks `name` up under directory node `dir` through the layers (§2.1): stops at a whiteout

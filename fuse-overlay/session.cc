@@ -46,6 +46,8 @@ void op_init(void* userdata, fuse_conn_info* conn) noexcept {
     // (locks.cc); single-threaded the kernel keeps them, as with upstream.
     if (!ov->opts.threaded)
         conn->want &= ~static_cast<unsigned>(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+    // Where SELinux runs, the kernel answers security.selinux itself (selinuxfs exists).
+    ov->selinux_unsupported = access("/sys/fs/selinux", F_OK) != 0;
 }
 
 fuse_lowlevel_ops make_ops() {

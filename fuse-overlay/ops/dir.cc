@@ -4,6 +4,7 @@
 #include "fuse-overlay/ops/ops.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace ovl {
 namespace {
@@ -49,6 +50,11 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
                     bool plus) noexcept {
     guard(req, [&](Overlay& ov) {
         DirHandle& h = *handle_of(fi);
+        // readdirplus stats every entry in this directory, and the first one also loads it
+        // (stats again, once each, kept for the reply): one open directory fd per layer.
+        std::optional<HeldDirs> held;
+        if (plus)
+            held.emplace(ov);
         if (Result<void> r = do_fill_dir(ov, ino, h); !r)
             return (void)fuse_reply_err(req, r.error().value);
         thread_local std::vector<char> buf; // grows once per thread to the kernel's page size

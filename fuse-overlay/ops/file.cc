@@ -87,7 +87,9 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
         req,
         [&](Overlay&) {
             int fd = static_cast<int>(fi->fh);
-            if (splice_pays_off()) {
+            // Under two pages libfuse would not splice anyway: it mallocs a buffer per reply and
+            // copies, so a random 4 KiB read takes the copy into our own buffer instead.
+            if (size >= 2 * 4096 && splice_pays_off()) {
                 fuse_bufvec buf = fd_bufvec(fd, size, off);
                 return (void)fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
             }

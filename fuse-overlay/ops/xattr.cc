@@ -30,22 +30,51 @@ void reply_value(fuse_req_t req, const std::string& v, size_t size) noexcept {
 // of a copy-up) answers ENODATA without a syscall, as the security.capability lookup the kernel
 // makes before every first write does. Errors, or a list too long to check here, count as
 // "some", so the real call decides.
+void learn_xattrs(Overlay& ov, Node& node) {
+    std::array<char, 512> names;
+    const Layer& layer = node_layer(ov, node);
+    Result<size_t> len = layer.listxattr(node.path, names.data(), names.size());
+    bool visible = !len;
+    for (size_t pos = 0; len && pos < *len && !visible;) {
+        size_t n = strnlen(names.data() + pos, *len - pos);
+        visible =
+            !visible_xattr_name(std::string_view(names.data() + pos, n), containers(layer)).empty();
+        pos += n + 1;
+    }
+    node.xattrs = visible ? Node::Xattrs::some : Node::Xattrs::none;
+}
+
+// How many siblings one ask learns about at most (bounds the request in a huge directory).
+constexpr size_t sibling_batch = 256;
+
 bool has_xattrs(Overlay& ov, Node& node) {
     if (node.xattrs == Node::Xattrs::unknown) {
-        std::array<char, 512> names;
-        const Layer& layer = node_layer(ov, node);
-        Result<size_t> len = layer.listxattr(node.path, names.data(), names.size());
-        bool visible = !len;
-        for (size_t pos = 0; len && pos < *len && !visible;) {
-            size_t n = strnlen(names.data() + pos, *len - pos);
-            visible =
-                !visible_xattr_name(std::string_view(names.data() + pos, n), containers(layer))
-                     .empty();
-            pos += n + 1;
+        // `ls -l` (and the kernel's ACL fetch behind it) asks every entry of a directory in turn:
+        // learn the node's unknown siblings too, in one walk with the directory held
+        // (HeldDirs: one listxattrat each), so their asks need no system call.
+        HeldDirs held(ov);
+        learn_xattrs(ov, node);
+        if (node.parent != nullptr) {
+            size_t learned = 0;
+            for (const auto& [name, id] : node.parent->children) {
+                Node* sib = ov.table.get(id);
+                if (sib == nullptr || sib->xattrs != Node::Xattrs::unknown)
+                    continue;
+                if (++learned > sibling_batch)
+                    break;
+                learn_xattrs(ov, *sib);
+            }
         }
-        node.xattrs = visible ? Node::Xattrs::some : Node::Xattrs::none;
     }
     return node.xattrs == Node::Xattrs::some;
+}
+
+// What a name the object lacks answers. `ls -l` asks every entry for security.selinux (the
+// kernel answers that itself where SELinux runs, so only hosts without it ask us) and stops
+// asking for the rest of the filesystem only on EOPNOTSUPP: one round trip per `ls` instead of
+// one per entry (docs/compat/fuse-overlayfs.md §2.10). A stored label still reads back.
+Errno missing(const Overlay& ov, std::string_view name) noexcept {
+    return Errno{ov.selinux_unsupported && name == "security.selinux" ? EOPNOTSUPP : ENODATA};
 }
 
 } // namespace
@@ -60,8 +89,11 @@ Result<std::string> do_getxattr(Overlay& ov, fuse_ino_t ino, std::string_view na
     const Layer& layer = node_layer(ov, node);
     std::string stored = stored_xattr_name(name, containers(layer));
     if (stored.empty() || !has_xattrs(ov, node))
-        return Errno{ENODATA};
-    return layer.getxattr(node.path, stored.c_str());
+        return missing(ov, name);
+    Result<std::string> v = layer.getxattr(node.path, stored.c_str());
+    if (!v && v.error().value == ENODATA)
+        return missing(ov, name);
+    return v;
 }
 
 Result<std::string> do_listxattr(Overlay& ov, fuse_ino_t ino) {

@@ -126,3 +126,32 @@ d
 d
 x"
 }
+
+@test "ls -l asks for security.selinux once per run where SELinux is off; other names say ENODATA" {
+    skip_if_original "$FUSE_OVERLAYFS" "1.10 answers ENODATA, so ls asks for every entry (docs/compat/fuse-overlayfs.md §2.10)"
+    [ ! -e /sys/fs/selinux ] || skip "SELinux runs here: the kernel answers security.selinux itself"
+    command -v strace >/dev/null || skip "strace is not installed"
+    in_mount 'ls -l >/dev/null; touch a b c; setfattr -n user.k -v 1 b
+        strace -e trace=lgetxattr,getxattr -o "$T/ls.trace" ls -l >/dev/null
+        grep -c "security.selinux" "$T/ls.trace"
+        getfattr -n security.selinux b 2>&1 | grep -c "Operation not supported"
+        getfattr -n user.none b 2>&1 | grep -c "No such attribute"; getfattr --only-values -n user.k b'
+    assert_equal "$output" "1
+1
+1
+1"
+}
+
+@test "after ls -l learned a directory's xattrs, one set or removed on any entry shows at once" {
+    in_mount 'echo u >d/u; ls -l d >/dev/null; ls -l . >/dev/null
+        setfattr -n user.k -v 1 d/x; setfattr -n user.k -v 2 d/u; setfattr -n user.k -v 3 g
+        getfattr --only-values -n user.k d/x; echo; getfattr --only-values -n user.k d/u; echo
+        getfattr --only-values -n user.k g; echo; getfattr --only-values -n user.k f 2>/dev/null || echo no-k
+        setfattr -x user.k d/u; getfattr -n user.k d/u 2>/dev/null || echo gone; ls -l d | wc -l'
+    assert_equal "$output" "1
+2
+3
+no-k
+gone
+3"
+}

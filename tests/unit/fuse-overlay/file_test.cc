@@ -99,3 +99,42 @@ TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]"
     CHECK(*do_getxattr(*ov, g, "user.k") == "v");
     CHECK(ov->table.get(g)->xattrs == Node::Xattrs::some);
 }
+
+TEST_CASE("Without SELinux a missing security.selinux is EOPNOTSUPP", "[fuse-overlay][xattr]") {
+    TempTree t(1, {{0, "plain", Kind::file},
+                   {0, "tagged", Kind::file},
+                   {0, "tagged", Kind::xattr, "user.k=v"}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1);
+    fuse_ino_t p = lookup_path(*ov, "plain");
+    fuse_ino_t g = lookup_path(*ov, "tagged");
+    ov->selinux_unsupported = true;
+    // Known to carry nothing (no syscall), and asked of the layer: both say "unsupported", so
+    // `ls -l` stops asking for every entry; other names still say ENODATA.
+    CHECK(do_getxattr(*ov, p, "security.selinux").error().value == EOPNOTSUPP);
+    CHECK(do_getxattr(*ov, g, "security.selinux").error().value == EOPNOTSUPP);
+    CHECK(do_getxattr(*ov, g, "user.absent").error().value == ENODATA);
+    CHECK(do_getxattr(*ov, p, "security.capability").error().value == ENODATA);
+    ov->selinux_unsupported = false;
+    CHECK(do_getxattr(*ov, g, "security.selinux").error().value == ENODATA);
+}
+
+TEST_CASE("The first xattr ask in a directory learns its looked-up siblings too",
+          "[fuse-overlay][xattr]") {
+    TempTree t(2, {{0, "d/a", Kind::file},
+                   {1, "d/b", Kind::file},
+                   {1, "d/b", Kind::xattr, "user.k=v"},
+                   {1, "d/c", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(2);
+    fuse_ino_t a = lookup_path(*ov, "d/a");
+    fuse_ino_t b = lookup_path(*ov, "d/b");
+    fuse_ino_t c = lookup_path(*ov, "d/c");
+    CHECK(do_getxattr(*ov, a, "system.posix_acl_access").error().value == ENODATA);
+    CHECK(ov->table.get(a)->xattrs == Node::Xattrs::none);
+    CHECK(ov->table.get(b)->xattrs == Node::Xattrs::some); // in another layer: still learned
+    CHECK(ov->table.get(c)->xattrs == Node::Xattrs::none);
+    CHECK(*do_getxattr(*ov, b, "user.k") == "v");
+}
