@@ -88,6 +88,10 @@ Result<size_t> listxattr_at(int dirfd, const char* entry, char* buf, size_t size
 
 } // namespace
 
+void use_xattrat_syscalls(bool on) noexcept {
+    have_getxattrat.store(on && SYS_getxattrat >= 0, std::memory_order_relaxed);
+}
+
 Result<common::UniqueFd> open_beneath(int dirfd, std::string_view rel, int flags) noexcept {
     char path[PATH_MAX];
     if (rel.size() >= sizeof path)

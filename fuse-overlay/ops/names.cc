@@ -85,13 +85,15 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
     }
     // The daemon's own ids: the filesystem already made the object so (in a set-gid directory
     // with the directory's group, which is kept), nothing to change and no parent to stat.
-    if (uid == geteuid() && gid == getegid())
+    static const uid_t self_uid = geteuid(); // the daemon never changes its ids
+    static const gid_t self_gid = getegid();
+    if (uid == self_uid && gid == self_gid)
         return {};
     // In a set-gid directory the filesystem already gave the object the directory's group.
     std::string parent = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
     Result<struct stat> pst = up.stat(parent);
     gid_t want_gid = pst && (pst->st_mode & S_ISGID) != 0 ? static_cast<gid_t>(-1) : gid;
-    if (uid == geteuid() && (want_gid == static_cast<gid_t>(-1) || want_gid == getegid()))
+    if (uid == self_uid && (want_gid == static_cast<gid_t>(-1) || want_gid == self_gid))
         return {};
     Result<Obj> o = up.obj(path);
     if (!o)
@@ -120,6 +122,9 @@ Result<fuse_entry_param> entry_of(Overlay& ov, Node& node) {
 
 Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view name) {
     std::string path = join_path(dir.path, name);
+    // Both stats below (the new object's type and number, then its attributes) in the one
+    // directory, opened once: nothing changes the upper between them.
+    HeldDirs held(ov);
     Result<struct stat> st = ov.layers[0].stat(path);
     if (!st)
         return st.error();
@@ -133,6 +138,8 @@ Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view n
         node->dir_layers = {0};
         node->loaded = true; // new and empty: the (empty) children map is the whole listing
     }
+    if (S_ISREG(st->st_mode))
+        node->metacopy = Node::Metacopy::no; // made here, empty: its data is its own
     if (auto it = dir.children.find(name); it != dir.children.end())
         dir.children.erase(it); // a stale entry; the kernel looks the name up again
     Node* n = ov.table.insert(&dir, std::move(node));
