@@ -310,9 +310,13 @@ void Layer::hold_dirs(bool on) const noexcept {
     held_ += on ? 1 : -1;
     if (held_ <= 0) {
         held_ = 0;
-        held_fd_.reset();
-        held_path_.clear();
+        drop_held();
     }
+}
+
+void Layer::drop_held() const noexcept {
+    held_fd_.reset();
+    held_path_.clear();
 }
 
 Result<int> Layer::held_parent(const std::string& rel, const char*& name) const noexcept {
@@ -529,6 +533,8 @@ Result<void> Layer::unlink(const std::string& rel, int flags) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
+    if (flags & AT_REMOVEDIR)
+        drop_held(); // the held directory may be this one, or beneath it
     return ok_or_errno(unlinkat(p->fd, p->name.c_str(), flags));
 }
 
@@ -540,6 +546,7 @@ Result<void> Layer::rename(const std::string& from, const std::string& to,
     Result<Parent> b = parent(to);
     if (!b)
         return b.error();
+    drop_held(); // a directory moved or replaced: the held one may be it, or beneath it
     return ok_or_errno(renameat2(a->fd, a->name.c_str(), b->fd, b->name.c_str(), flags));
 }
 

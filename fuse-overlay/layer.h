@@ -118,10 +118,14 @@ public:
     /// While held (hold_dirs(true) calls outnumber hold_dirs(false)), stat() keeps the last
     /// directory it resolved open and stats further names in it through that fd: a listing
     /// stats every entry of one directory twice (resolve, then readdirplus), one fstatat each
-    /// instead of openat2 + fstatat + close. Held only for one request (HeldDirs in overlay.h),
-    /// under the lock: no change of ours happens meanwhile, and the fd, opened beneath the root
-    /// like any other, is closed at the end.
+    /// instead of openat2 + fstatat + close. Held for one request (HeldDirs in overlay.h) or, in
+    /// a live mount, for good (Overlay::hold_dirs_for_good): under the lock, opened beneath the
+    /// root like any other fd, and dropped by our every rename and rmdir.
     void hold_dirs(bool on) const noexcept;
+    /// Closes the held directory (the next stat opens it again). rename() and unlink() of a
+    /// directory call it, so a mount that holds for good (Overlay::hold_dirs_for_good) never
+    /// keeps a directory that moved: the layers change only through us (§2.12).
+    void drop_held() const noexcept;
     Result<std::string> readlink(const std::string& rel) const;
     Result<size_t> getxattr(const std::string& rel, const char* name, void* buf, size_t size) const;
     Result<std::string> getxattr(const std::string& rel, const char* name) const;

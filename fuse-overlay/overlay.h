@@ -48,6 +48,14 @@ struct Overlay {
 
     /// Builds an overlay over already-opened layers; sets up the root node. Throws on OOM.
     Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
+    /// For a live mount (op_init): every layer keeps its last stat directory open across
+    /// requests too, not only within a HeldDirs scope (a create, its attributes, its xattr
+    /// questions and the next create in the same directory open it once). Sound because the
+    /// layers change only through us, and our every rename and rmdir drops it (Layer::drop_held).
+    void hold_dirs_for_good() const noexcept {
+        for (const Layer& l : layers)
+            l.hold_dirs(true);
+    }
 };
 
 /// Keeps every layer's last stat directory open for one request's walk of a directory

@@ -24,6 +24,7 @@ namespace {
 
 void op_init(void* userdata, fuse_conn_info* conn) noexcept {
     auto* ov = static_cast<Overlay*>(userdata);
+    ov->hold_dirs_for_good();
     // Splice replies for read when it pays off (see splice_pays_off). Readdirplus stays on
     // libfuse's default (enabled, adaptive). POSIX ACLs unless noacl, as upstream: the kernel
     // then reads system.posix_acl_access through our getxattr.

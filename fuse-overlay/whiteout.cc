@@ -71,16 +71,12 @@ bool char_whiteouts_disabled() noexcept {
 }
 
 bool has_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {
-    // One resolution of the directory beneath the root, then single-component lookups on it
-    // that follow nothing (as Layer::parent does): every create asks this.
-    Result<common::UniqueFd> d = upper.open(dir, O_PATH | O_DIRECTORY);
-    if (!d)
-        return false;
-    std::string n(name);
-    struct stat st {};
-    if (fstatat(d->get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout_stat(st))
+    // Both names through Layer::stat, which follows nothing: in a live mount the directory is
+    // held open (Overlay::hold_dirs_for_good), so every create asks this without resolving it.
+    Result<struct stat> st = upper.stat(join_path(dir, name));
+    if (st && is_whiteout_stat(*st))
         return true;
-    return fstatat(d->get(), wh_name(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    return has_whiteout_file(upper, dir, name);
 }
 
 Result<void> write_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {

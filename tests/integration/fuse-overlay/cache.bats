@@ -155,3 +155,23 @@ no-k
 gone
 3"
 }
+
+# The daemon keeps the last directory it looked names up in open across requests (ours; see
+# Overlay::hold_dirs_for_good): a directory of that name renamed away, removed, or replaced by
+# another must not answer the next new names looked up in it.
+@test "a directory replaced or removed through the mount answers new names from the new one" {
+    in_mount 'mkdir x y; echo 2 >y/b; stat x/none 2>/dev/null || echo no-none
+        mv -T y x; cat x/b
+        stat x/other 2>/dev/null || echo no-other; rm x/b; rmdir x; mkdir x; echo 3 >x/c
+        cat x/c; stat -c %s x/b 2>/dev/null || echo no-b
+        mkdir -p p/q; echo 4 >p/q/r; stat p/q/none 2>/dev/null || echo no-none; mv p z
+        cat z/q/r; mkdir -p p/q; stat p/q/r 2>/dev/null || echo no-r'
+    assert_equal "$output" "no-none
+2
+no-other
+3
+no-b
+no-none
+4
+no-r"
+}
