@@ -380,24 +380,28 @@ Result<std::string> Layer::readlink(const std::string& rel) const {
     return buf;
 }
 
-Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* buf,
-                               size_t size) const {
+template <class At> Result<size_t> Layer::xattr_at(const std::string& rel, At&& at) const {
     const char* entry = nullptr;
     Result<int> held = held_parent(rel, entry);
     if (!held)
         return held.error();
-    if (*held >= 0) {
-        Result<size_t> r = getxattr_at(*held, entry, name, buf, size);
-        if (r || r.error().value != ENOSYS)
-            return r;
-    } else if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
-        Result<Parent> p = parent(rel);
-        if (!p)
-            return p.error();
-        Result<size_t> r = getxattr_at(p->fd, p->name.c_str(), name, buf, size);
-        if (r || r.error().value != ENOSYS)
-            return r;
-    }
+    if (*held >= 0)
+        return at(*held, entry);
+    if (rel.empty() || !have_getxattrat.load(std::memory_order_relaxed))
+        return Errno{ENOSYS};
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return at(p->fd, p->name.c_str());
+}
+
+Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* buf,
+                               size_t size) const {
+    Result<size_t> r = xattr_at(rel, [&](int dirfd, const char* entry) {
+        return getxattr_at(dirfd, entry, name, buf, size);
+    });
+    if (r || r.error().value != ENOSYS)
+        return r;
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();
@@ -450,22 +454,10 @@ Result<void> Layer::setxattr(const std::string& rel, const char* name,
 }
 
 Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) const {
-    const char* entry = nullptr;
-    Result<int> held = held_parent(rel, entry);
-    if (!held)
-        return held.error();
-    if (*held >= 0) {
-        Result<size_t> r = listxattr_at(*held, entry, buf, size);
-        if (r || r.error().value != ENOSYS)
-            return r;
-    } else if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
-        Result<Parent> p = parent(rel);
-        if (!p)
-            return p.error();
-        Result<size_t> r = listxattr_at(p->fd, p->name.c_str(), buf, size);
-        if (r || r.error().value != ENOSYS)
-            return r;
-    }
+    Result<size_t> r = xattr_at(
+        rel, [&](int dirfd, const char* entry) { return listxattr_at(dirfd, entry, buf, size); });
+    if (r || r.error().value != ENOSYS)
+        return r;
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();

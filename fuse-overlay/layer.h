@@ -151,6 +151,10 @@ private:
     // one, opened beneath the root when `rel` names another) and `rel`'s last component in
     // `name`; -1 when not held or `rel` is the root or a work-dir path.
     Result<int> held_parent(const std::string& rel, const char*& name) const noexcept;
+    // at(dirfd, name) for `rel`'s directory (the held one, or one opened beneath the root) and
+    // last component, with the *xattrat calls; ENOSYS where they are missing (the caller then
+    // takes the /proc/self/fd path of the object).
+    template <class At> Result<size_t> xattr_at(const std::string& rel, At&& at) const;
     // The fd a path starting at `rel` is resolved beneath, and the rest of the path.
     Result<int> base(const std::string& rel, std::string_view& rest) const noexcept;
 
