@@ -409,36 +409,25 @@ Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* b
 }
 
 Result<std::string> Layer::getxattr(const std::string& rel, const char* name) const {
-    const char* entry = nullptr;
-    Result<int> held = held_parent(rel, entry);
-    if (!held)
-        return held.error();
-    Parent p;
-    if (*held < 0 && !rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
-        Result<Parent> found = parent(rel);
-        if (!found)
-            return found.error();
-        p = std::move(*found);
-        held = p.fd;
-        entry = p.name.c_str();
-    }
-    if (*held >= 0) {
+    std::string v;
+    Result<size_t> r = xattr_at(rel, [&](int dirfd, const char* entry) -> Result<size_t> {
         for (int attempt = 0; attempt < 4; ++attempt) {
-            Result<size_t> n = getxattr_at(*held, entry, name, nullptr, 0);
-            if (!n && n.error().value == ENOSYS)
-                break; // an older kernel: the /proc path below
+            Result<size_t> n = getxattr_at(dirfd, entry, name, nullptr, 0);
             if (!n)
-                return n.error();
-            std::string v(*n, '\0');
-            Result<size_t> m = getxattr_at(*held, entry, name, v.data(), v.size());
-            if (m) {
-                v.resize(*m);
-                return v;
-            }
-            if (m.error().value != ERANGE)
-                return m.error();
+                return n;
+            v.assign(*n, '\0');
+            Result<size_t> m = getxattr_at(dirfd, entry, name, v.data(), v.size());
+            if (m || m.error().value != ERANGE)
+                return m;
         }
+        return Errno{ENOSYS}; // still growing: the /proc path below tries again
+    });
+    if (r) {
+        v.resize(*r);
+        return v;
     }
+    if (r.error().value != ENOSYS)
+        return r.error();
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();

@@ -74,9 +74,7 @@ bool has_whiteout(const Layer& upper, const std::string& dir, std::string_view n
     // Both names through Layer::stat, which follows nothing: in a live mount the directory is
     // held open (Overlay::hold_dirs_for_good), so every create asks this without resolving it.
     Result<struct stat> st = upper.stat(join_path(dir, name));
-    if (st && is_whiteout_stat(*st))
-        return true;
-    return has_whiteout_file(upper, dir, name);
+    return (st && is_whiteout_stat(*st)) || has_whiteout_file(upper, dir, name);
 }
 
 Result<void> write_whiteout(const Layer& upper, const std::string& dir, std::string_view name) {

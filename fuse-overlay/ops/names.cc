@@ -122,9 +122,6 @@ Result<fuse_entry_param> entry_of(Overlay& ov, Node& node) {
 
 Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view name) {
     std::string path = join_path(dir.path, name);
-    // Both stats below (the new object's type and number, then its attributes) in the one
-    // directory, opened once: nothing changes the upper between them.
-    HeldDirs held(ov);
     Result<struct stat> st = ov.layers[0].stat(path);
     if (!st)
         return st.error();

@@ -60,8 +60,7 @@ NetworkInfo GvisorTapVsockDriver::configure(pid_t pid, const std::string& detach
     common::UniqueFd tap;
     try {
         tap = common::ns::run_in_ns({userns.get(), netns.get(), -1}, [this] {
-            // slirpnet reads the flags back (TUNGETIFF) and uses the
-            // virtio header for its offloads
+            // slirpnet reads the flags back (TUNGETIFF) and uses the virtio header for offloads
             return common::open_tap(plan_.ifname, true);
         });
     } catch (const std::exception& e) {

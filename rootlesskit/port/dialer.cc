@@ -17,11 +17,10 @@
 #include "common/fd_pass.h"
 #include "common/ns.h"
 #include "rootlesskit/port/policy_route.h"
-
 #include "rootlesskit/process.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
-
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
