@@ -124,16 +124,15 @@ uint64_t xattrs_not_copied() noexcept {
 Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const Obj& dst,
                          bool dst_containers) {
     bool src_containers = src_layer.override_mode() == OverrideMode::containers;
-    Result<Obj> src = src_layer.obj(rel);
-    if (!src)
-        return src.error();
-    Result<size_t> len = src->listxattr(nullptr, 0);
+    // Through the layer: in a live mount one listxattrat on the directory it holds (no open of
+    // the source, which most often has no xattr at all).
+    Result<size_t> len = src_layer.listxattr(rel, nullptr, 0);
     if (!len)
         return len.error().value == ENOTSUP ? Result<void>() : Result<void>(len.error());
     if (*len == 0)
         return {};
     std::string names(*len, '\0');
-    Result<size_t> got = src->listxattr(names.data(), names.size());
+    Result<size_t> got = src_layer.listxattr(rel, names.data(), names.size());
     if (!got)
         return got.error();
     names.resize(*got);
@@ -150,7 +149,7 @@ Result<void> copy_xattrs(const Layer& src_layer, const std::string& rel, const O
         std::string key = stored_xattr_name(seen, dst_containers);
         if (key.empty())
             continue;
-        Result<std::string> v = src->getxattr(name);
+        Result<std::string> v = src_layer.getxattr(rel, name);
         if (!v) {
             int e = v.error().value;
             if (e == ENODATA) // removed since the listing: nothing lost
@@ -288,11 +287,17 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
             return common::last_errno();
     }
     // The object just made in work (our own directory, a single name): every metadata step goes
-    // through this O_PATH fd.
-    Result<common::UniqueFd> wfd_obj = open_beneath(wfd, name, O_PATH);
-    if (!wfd_obj)
-        return wfd_obj.error();
-    Obj wobj(std::move(*wfd_obj));
+    // through the file's own fd, or else an O_PATH fd.
+    Obj wobj;
+    if (fd) {
+        wobj = Obj::opened(std::move(fd));
+    } else {
+        Result<common::UniqueFd> wfd_obj = open_beneath(wfd, name, O_PATH);
+        if (!wfd_obj)
+            return wfd_obj.error();
+        wobj = Obj(std::move(*wfd_obj));
+    }
+    int data_fd = S_ISREG(type) ? wobj.fd() : -1;
     if (override) { // the owner and mode live in the xattr (§2.5); the file stays ours
         if (Result<void> r = copy_override(ov, spec, wobj); !r)
             return r;
@@ -314,9 +319,9 @@ Result<void> build(Overlay& ov, const CopySpec& spec, const std::string& name,
         if (Result<void> r = extra(wobj); !r)
             return r;
     if (!override && !mode_set)
-        if (Result<void> r = copy_mode(wobj, st, fd.get()); !r)
+        if (Result<void> r = copy_mode(wobj, st, data_fd); !r)
             return r;
-    return set_times(wobj, st, fd.get());
+    return set_times(wobj, st, data_fd);
 }
 
 // Removes work/<name> (a file or a directory tree of our own making) after a failure.

@@ -86,6 +86,12 @@ Result<size_t> listxattr_at(int dirfd, const char* entry, char* buf, size_t size
     return common::last_errno();
 }
 
+// fchmodat2(2) (Linux 6.6): the mode of a directory entry without following a symlink.
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+std::atomic<bool> have_fchmodat2{true};
+
 } // namespace
 
 void use_xattrat_syscalls(bool on) noexcept {
@@ -162,8 +168,15 @@ Result<std::string> Obj::readlink() const {
     return buf;
 }
 
+Obj Obj::opened(common::UniqueFd fd) {
+    Obj o;
+    o.fd_ = std::move(fd);
+    return o;
+}
+
 Result<size_t> Obj::getxattr(const char* name, void* buf, size_t size) const noexcept {
-    ssize_t n = ::getxattr(proc(), name, buf, size);
+    ssize_t n =
+        direct() ? ::fgetxattr(fd_.get(), name, buf, size) : ::getxattr(proc(), name, buf, size);
     if (n < 0)
         return common::last_errno();
     return static_cast<size_t>(n);
@@ -171,11 +184,12 @@ Result<size_t> Obj::getxattr(const char* name, void* buf, size_t size) const noe
 
 Result<std::string> Obj::getxattr(const char* name) const {
     for (int attempt = 0; attempt < 4; ++attempt) {
-        ssize_t n = ::getxattr(proc(), name, nullptr, 0);
-        if (n < 0)
-            return common::last_errno();
-        std::string v(static_cast<size_t>(n), '\0');
-        ssize_t m = ::getxattr(proc(), name, v.data(), v.size());
+        Result<size_t> n = getxattr(name, nullptr, 0);
+        if (!n)
+            return n.error();
+        std::string v(*n, '\0');
+        ssize_t m = direct() ? ::fgetxattr(fd_.get(), name, v.data(), v.size())
+                             : ::getxattr(proc(), name, v.data(), v.size());
         if (m >= 0) {
             v.resize(static_cast<size_t>(m));
             return v;
@@ -187,18 +201,19 @@ Result<std::string> Obj::getxattr(const char* name) const {
 }
 
 Result<void> Obj::setxattr(const char* name, std::string_view value, int flags) const noexcept {
-    return ok_or_errno(::setxattr(proc(), name, value.data(), value.size(), flags));
+    return ok_or_errno(direct() ? ::fsetxattr(fd_.get(), name, value.data(), value.size(), flags)
+                                : ::setxattr(proc(), name, value.data(), value.size(), flags));
 }
 
 Result<size_t> Obj::listxattr(char* buf, size_t size) const noexcept {
-    ssize_t n = ::listxattr(proc(), buf, size);
+    ssize_t n = direct() ? ::flistxattr(fd_.get(), buf, size) : ::listxattr(proc(), buf, size);
     if (n < 0)
         return common::last_errno();
     return static_cast<size_t>(n);
 }
 
 Result<void> Obj::removexattr(const char* name) const noexcept {
-    return ok_or_errno(::removexattr(proc(), name));
+    return ok_or_errno(direct() ? ::fremovexattr(fd_.get(), name) : ::removexattr(proc(), name));
 }
 
 Result<void> Obj::chown(uid_t uid, gid_t gid) const noexcept {
@@ -206,7 +221,7 @@ Result<void> Obj::chown(uid_t uid, gid_t gid) const noexcept {
 }
 
 Result<void> Obj::chmod(mode_t mode) const noexcept {
-    return ok_or_errno(::chmod(proc(), mode));
+    return ok_or_errno(direct() ? ::fchmod(fd_.get(), mode) : ::chmod(proc(), mode));
 }
 
 Result<void> Obj::utimes(const struct timespec ts[2]) const noexcept {
@@ -283,7 +298,7 @@ Result<Obj> Layer::obj(const std::string& rel) const noexcept {
     return Obj(std::move(*fd));
 }
 
-Result<Parent> Layer::parent(const std::string& rel) const noexcept {
+Result<Parent> Layer::parent(const std::string& rel, Hold hold) const noexcept {
     std::string_view rest;
     Result<int> b = base(rel, rest);
     if (!b)
@@ -293,6 +308,15 @@ Result<Parent> Layer::parent(const std::string& rel) const noexcept {
     if (slash == std::string_view::npos) {
         p.fd = *b;
         p.name = rest;
+    } else if (held_ > 0 && *b == root_.get() &&
+               (hold == Hold::take ||
+                held_dir(std::string_view(rest).substr(0, slash)) != nullptr)) {
+        const char* name = nullptr; // the held directory, borrowed: no openat2, no close
+        Result<int> d = held_parent(rel, name);
+        if (!d)
+            return d.error();
+        p.fd = *d;
+        p.name = name;
     } else {
         Result<common::UniqueFd> d = open_beneath(*b, rest.substr(0, slash), O_PATH | O_DIRECTORY);
         if (!d)
@@ -315,8 +339,30 @@ void Layer::hold_dirs(bool on) const noexcept {
 }
 
 void Layer::drop_held() const noexcept {
-    held_fd_.reset();
-    held_path_.clear();
+    for (HeldDir& h : held_dirs_) {
+        h.fd.reset();
+        h.path.clear();
+    }
+}
+
+void Layer::drop_held_under(std::string_view rel) const noexcept {
+    for (HeldDir& h : held_dirs_) {
+        std::string_view p = h.path;
+        if (h.fd && p.substr(0, rel.size()) == rel &&
+            (p.size() == rel.size() || p[rel.size()] == '/')) {
+            h.fd.reset();
+            h.path.clear();
+        }
+    }
+}
+
+Layer::HeldDir* Layer::held_dir(std::string_view dir) const noexcept {
+    for (HeldDir& h : held_dirs_)
+        if (h.fd && h.path == dir) {
+            h.used = ++held_clock_;
+            return &h;
+        }
+    return nullptr;
 }
 
 Result<int> Layer::held_parent(const std::string& rel, const char*& name) const noexcept {
@@ -329,19 +375,25 @@ Result<int> Layer::held_parent(const std::string& rel, const char*& name) const 
     if (slash == std::string::npos)
         return root_.get();
     std::string_view dir = std::string_view(rel).substr(0, slash);
-    if (!held_fd_ || held_path_ != dir) {
-        held_fd_.reset();
-        Result<common::UniqueFd> d = open_beneath(root_.get(), dir, O_PATH | O_DIRECTORY);
-        if (!d)
-            return d.error();
-        try {
-            held_path_.assign(dir);
-        } catch (...) {
-            return Errno{ENOMEM};
-        }
-        held_fd_ = std::move(*d);
+    if (HeldDir* h = held_dir(dir))
+        return h->fd.get();
+    HeldDir* victim = &held_dirs_[0]; // the least recently used (an empty one first)
+    for (HeldDir& h : held_dirs_)
+        if (!h.fd || (victim->fd && h.used < victim->used))
+            victim = &h;
+    victim->fd.reset();
+    victim->path.clear();
+    Result<common::UniqueFd> d = open_beneath(root_.get(), dir, O_PATH | O_DIRECTORY);
+    if (!d)
+        return d.error();
+    try {
+        victim->path.assign(dir);
+    } catch (...) {
+        return Errno{ENOMEM};
     }
-    return held_fd_.get();
+    victim->fd = std::move(*d);
+    victim->used = ++held_clock_;
+    return victim->fd.get();
 }
 
 Result<struct stat> Layer::stat(const std::string& rel) const noexcept {
@@ -453,6 +505,41 @@ Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) 
     return o->listxattr(buf, size);
 }
 
+Result<void> Layer::utimes(const std::string& rel, const struct timespec ts[2]) const noexcept {
+    if (rel.empty())
+        return ok_or_errno(utimensat(root_.get(), "", ts, AT_EMPTY_PATH));
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return ok_or_errno(utimensat(p->fd, p->name.c_str(), ts, AT_SYMLINK_NOFOLLOW));
+}
+
+Result<void> Layer::chown(const std::string& rel, uid_t uid, gid_t gid) const noexcept {
+    if (rel.empty())
+        return ok_or_errno(fchownat(root_.get(), "", uid, gid, AT_EMPTY_PATH));
+    Result<Parent> p = parent(rel);
+    if (!p)
+        return p.error();
+    return ok_or_errno(fchownat(p->fd, p->name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW));
+}
+
+Result<void> Layer::chmod(const std::string& rel, mode_t mode) const noexcept {
+    if (!rel.empty() && have_fchmodat2.load(std::memory_order_relaxed)) {
+        Result<Parent> p = parent(rel);
+        if (!p)
+            return p.error();
+        if (syscall(SYS_fchmodat2, p->fd, p->name.c_str(), mode, AT_SYMLINK_NOFOLLOW) == 0)
+            return {};
+        if (errno != ENOSYS)
+            return common::last_errno();
+        have_fchmodat2.store(false, std::memory_order_relaxed);
+    }
+    Result<Obj> o = obj(rel);
+    if (!o)
+        return o.error();
+    return o->chmod(mode);
+}
+
 Result<DirStream> DirStream::open(const Layer& layer, const std::string& rel) noexcept {
     Result<common::UniqueFd> fd = layer.open(rel, O_RDONLY | O_DIRECTORY);
     if (!fd)
@@ -514,28 +601,35 @@ Result<void> Layer::unlink(const std::string& rel, int flags) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    if (flags & AT_REMOVEDIR)
-        drop_held(); // the held directory may be this one, or beneath it
-    return ok_or_errno(unlinkat(p->fd, p->name.c_str(), flags));
+    Result<void> r = ok_or_errno(unlinkat(p->fd, p->name.c_str(), flags));
+    if (r && (flags & AT_REMOVEDIR))
+        drop_held_under(rel); // the held directory may be this one, or beneath it
+    return r;
 }
 
 Result<void> Layer::rename(const std::string& from, const std::string& to,
                            unsigned flags) const noexcept {
-    Result<Parent> a = parent(from);
+    // Each side borrows the held directory only when it already is its directory: a second
+    // open must not close the first side's.
+    Result<Parent> a = parent(from, Hold::if_same);
     if (!a)
         return a.error();
-    Result<Parent> b = parent(to);
+    Result<Parent> b = parent(to, Hold::if_same);
     if (!b)
         return b.error();
-    drop_held(); // a directory moved or replaced: the held one may be it, or beneath it
-    return ok_or_errno(renameat2(a->fd, a->name.c_str(), b->fd, b->name.c_str(), flags));
+    Result<void> r = ok_or_errno(renameat2(a->fd, a->name.c_str(), b->fd, b->name.c_str(), flags));
+    // A directory that moved or was replaced (exchanged): the held one may be it, or beneath it.
+    // A file moving within or between held directories leaves them where they are.
+    drop_held_under(from);
+    drop_held_under(to);
+    return r;
 }
 
 Result<void> Layer::link(const std::string& from, const std::string& to) const noexcept {
-    Result<Parent> a = parent(from);
+    Result<Parent> a = parent(from, Hold::if_same);
     if (!a)
         return a.error();
-    Result<Parent> b = parent(to);
+    Result<Parent> b = parent(to, Hold::if_same);
     if (!b)
         return b.error();
     return ok_or_errno(linkat(a->fd, a->name.c_str(), b->fd, b->name.c_str(), 0));

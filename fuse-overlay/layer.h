@@ -6,6 +6,7 @@
 #include "common/unique_fd.h"
 
 #include <array>
+#include <cstdint>
 #include <dirent.h>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ class Obj {
 public:
     Obj() = default;
     explicit Obj(common::UniqueFd fd);
+    /// A regular file opened for reading or writing (not O_PATH): xattr calls and chmod go
+    /// through the fd itself (f*xattr, fchmod), no /proc path walk.
+    static Obj opened(common::UniqueFd fd);
 
     int fd() const noexcept { return fd_.get(); }
     explicit operator bool() const noexcept { return static_cast<bool>(fd_); }
@@ -64,9 +68,11 @@ public:
 
 private:
     const char* proc() const noexcept { return proc_.data(); }
+    /// An opened() object: xattr calls and chmod go through the fd, not the /proc path.
+    bool direct() const noexcept { return proc_[0] == '\0'; }
 
     common::UniqueFd fd_;
-    std::array<char, 32> proc_{}; ///< "/proc/self/fd/<fd>"
+    std::array<char, 32> proc_{}; ///< "/proc/self/fd/<fd>"; empty for an opened() one
 };
 
 /// The directory holding a path's last component, and that component (never "", ".", ".." and
@@ -110,27 +116,42 @@ public:
     Result<common::UniqueFd> open(const std::string& rel, int flags) const noexcept;
     /// The object at `rel` itself (O_PATH, a symlink included).
     Result<Obj> obj(const std::string& rel) const noexcept;
-    /// The directory holding `rel` and its last component. EINVAL for the root.
-    Result<Parent> parent(const std::string& rel) const noexcept;
+    /// Whether parent() may make `rel`'s directory a held one (take, replacing the least
+    /// recently used), or only borrow it when it already is (if_same: a call resolving two
+    /// parents must not close the first one's).
+    enum class Hold { take, if_same };
+    /// The directory holding `rel` and its last component. EINVAL for the root. While held, a
+    /// held directory (no openat2, no close): Parent::owned stays empty.
+    Result<Parent> parent(const std::string& rel, Hold hold = Hold::take) const noexcept;
 
     /// lstat of `rel`.
     Result<struct stat> stat(const std::string& rel) const noexcept;
-    /// While held (hold_dirs(true) calls outnumber hold_dirs(false)), stat() keeps the last
-    /// directory it resolved open and stats further names in it through that fd: a listing
-    /// stats every entry of one directory twice (resolve, then readdirplus), one fstatat each
-    /// instead of openat2 + fstatat + close. Held for one request (HeldDirs in overlay.h) or, in
-    /// a live mount, for good (Overlay::hold_dirs_for_good): under the lock, opened beneath the
-    /// root like any other fd, and dropped by our every rename and rmdir.
+    /// While held (hold_dirs(true) calls outnumber hold_dirs(false)), the layer keeps the last
+    /// directories it resolved open (up to max_held) and stats, reads xattrs of and changes
+    /// further names in them through those fds: a listing stats every entry of one directory
+    /// twice (resolve, then readdirplus), one fstatat each instead of openat2 + fstatat + close.
+    /// Held for one request (HeldDirs in overlay.h) or, in a live mount, for good
+    /// (Overlay::hold_dirs_for_good): under the lock, opened beneath the root like any other fd.
     void hold_dirs(bool on) const noexcept;
-    /// Closes the held directory (the next stat opens it again). rename() and unlink() of a
-    /// directory call it, so a mount that holds for good (Overlay::hold_dirs_for_good) never
-    /// keeps a directory that moved: the layers change only through us (§2.12).
+    /// Closes the held directories (the next use opens them again).
     void drop_held() const noexcept;
+    /// Closes those that are `rel` or beneath it. rename() and unlink() of a directory call it,
+    /// so a mount that holds for good never keeps a directory that moved or went: the layers
+    /// change only through us (docs/compat/fuse-overlayfs.md §2.12).
+    void drop_held_under(std::string_view rel) const noexcept;
     Result<std::string> readlink(const std::string& rel) const;
     Result<size_t> getxattr(const std::string& rel, const char* name, void* buf, size_t size) const;
     Result<std::string> getxattr(const std::string& rel, const char* name) const;
     Result<void> setxattr(const std::string& rel, const char* name, std::string_view value) const;
     Result<size_t> listxattr(const std::string& rel, char* buf, size_t size) const;
+    // Metadata of `rel` itself (a symlink is never followed), by its name in its directory: the
+    // held one in a live mount, so no open and close of the object.
+    /// utimensat; ts as for utimensat(2).
+    Result<void> utimes(const std::string& rel, const struct timespec ts[2]) const noexcept;
+    /// fchownat; -1 leaves an id unchanged.
+    Result<void> chown(const std::string& rel, uid_t uid, gid_t gid) const noexcept;
+    /// fchmodat2 (Linux 6.6; before it, chmod of the object's /proc/self/fd path).
+    Result<void> chmod(const std::string& rel, mode_t mode) const noexcept;
 
     // Changes of the tree; each works on one entry of a directory opened by parent().
     /// Creates a regular file: O_CREAT | O_EXCL | O_NOFOLLOW added to `flags`.
@@ -165,9 +186,21 @@ private:
     const common::UniqueFd* work_ = nullptr;
     dev_t dev_ = 0;
     OverrideMode override_ = OverrideMode::none;
+    // The held directories, least recently used replaced: a walk alternates between a
+    // directory and its parent (tar stats the directory between its files), and a rename
+    // between two. Each fd is the directory at `path` (relative to the root) while held.
+    struct HeldDir {
+        std::string path;
+        common::UniqueFd fd;
+        uint64_t used = 0;
+    };
+    static constexpr size_t max_held = 4;
+    // The held entry for directory `dir`, or nullptr.
+    HeldDir* held_dir(std::string_view dir) const noexcept;
+
     mutable int held_ = 0;
-    mutable std::string held_path_; ///< the directory `held_fd_` is, relative to the root
-    mutable common::UniqueFd held_fd_;
+    mutable std::array<HeldDir, max_held> held_dirs_;
+    mutable uint64_t held_clock_ = 0;
 };
 
 /// A directory of a layer opened for listing (beneath the root, as Layer::open): readdir through

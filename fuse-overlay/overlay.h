@@ -51,7 +51,8 @@ struct Overlay {
     /// For a live mount (op_init): every layer keeps its last stat directory open across
     /// requests too, not only within a HeldDirs scope (a create, its attributes, its xattr
     /// questions and the next create in the same directory open it once). Sound because the
-    /// layers change only through us, and our every rename and rmdir drops it (Layer::drop_held).
+    /// layers change only through us, and a rename or rmdir of it or above it drops it
+    /// (Layer::drop_held_under).
     void hold_dirs_for_good() const noexcept {
         for (const Layer& l : layers)
             l.hold_dirs(true);

@@ -74,7 +74,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
         Result<common::UniqueFd> fd = do_open(ov, ino, fi->flags);
         if (!fd)
             return (void)fuse_reply_err(req, fd.error().value);
-        fi->fh = static_cast<uint64_t>(fd->release());
+        fi->fh = file_handle(fd->release(), fi->flags);
         fi->keep_cache = ov.opts.timeout > 0;
         if (fuse_reply_open(req, fi) != 0)
             close(static_cast<int>(fi->fh));

@@ -38,18 +38,13 @@ Result<fuse_entry_param> do_lookup(Overlay& ov, fuse_ino_t parent, std::string_v
     e.attr_timeout = ov.opts.timeout;
     if (name == "." || name == "..") // only sent with export support, which we do not offer
         return Errno{EINVAL};
+    HeldDirs held(ov); // the stat resolve takes of a new node answers the reply's attributes
     Result<Node*> child = find_child(ov, **dir, name);
     if (!child)
         return child.error();
     if (*child == nullptr)
         return e; // negative entry, cached for `timeout` seconds like upstream
-    Result<struct stat> st = node_stat(ov, **child);
-    if (!st)
-        return st.error();
-    e.ino = (*child)->id;
-    e.attr = *st;
-    ++(*child)->nlookup;
-    return e;
+    return entry_of(ov, **child);
 }
 
 void do_forget(Overlay& ov, fuse_ino_t ino, uint64_t n) noexcept {

@@ -95,10 +95,7 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
     gid_t want_gid = pst && (pst->st_mode & S_ISGID) != 0 ? static_cast<gid_t>(-1) : gid;
     if (uid == self_uid && (want_gid == static_cast<gid_t>(-1) || want_gid == self_gid))
         return {};
-    Result<Obj> o = up.obj(path);
-    if (!o)
-        return o.error();
-    if (Result<void> r = o->chown(uid, want_gid); !r) {
+    if (Result<void> r = up.chown(path, uid, want_gid); !r) {
         // A daemon without CAP_CHOWN (a plain user's mount) keeps its own ids, as upstream.
         if (r.error().value != EPERM && r.error().value != EINVAL)
             return r;
@@ -107,17 +104,21 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
     return {};
 }
 
-Result<fuse_entry_param> entry_of(Overlay& ov, Node& node) {
-    Result<struct stat> st = node_stat(ov, node);
-    if (!st)
-        return st.error();
+fuse_entry_param entry_with(Overlay& ov, Node& node, const struct stat& shown) noexcept {
     fuse_entry_param e{};
     e.entry_timeout = ov.opts.timeout;
     e.attr_timeout = ov.opts.timeout;
     e.ino = node.id;
-    e.attr = *st;
+    e.attr = shown;
     ++node.nlookup;
     return e;
+}
+
+Result<fuse_entry_param> entry_of(Overlay& ov, Node& node) {
+    Result<struct stat> st = node_stat(ov, node);
+    if (!st)
+        return st.error();
+    return entry_with(ov, node, *st);
 }
 
 Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view name) {
@@ -140,7 +141,9 @@ Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view n
     if (auto it = dir.children.find(name); it != dir.children.end())
         dir.children.erase(it); // a stale entry; the kernel looks the name up again
     Node* n = ov.table.insert(&dir, std::move(node));
-    return entry_of(ov, *n);
+    if (ov.layers[0].override_mode() != OverrideMode::none)
+        return entry_of(ov, *n); // the shown owner and mode are in the override xattr
+    return entry_with(ov, *n, shown_stat(ov, *n, *st)); // the stat just taken: no second one
 }
 
 Result<void> remove_upper(Overlay& ov, const std::string& path, bool is_dir, bool whiteout) {

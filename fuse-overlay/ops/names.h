@@ -43,6 +43,8 @@ Result<void> set_new_owner(Overlay& ov, const std::string& path, const Caller& c
 Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view name);
 /// The entry reply for an existing node (nlookup+1).
 Result<fuse_entry_param> entry_of(Overlay& ov, Node& node);
+/// entry_of with the stat users see already known (`shown`, from node_stat or shown_stat).
+fuse_entry_param entry_with(Overlay& ov, Node& node, const struct stat& shown) noexcept;
 
 /// Removes the upper object at `path`; with `whiteout`, leaves a whiteout there, atomically
 /// (RENAME_WHITEOUT into the work dir) when the kernel allows char 0/0 whiteouts.

@@ -7,6 +7,8 @@
 
 #include <fuse_lowlevel.h>
 
+#include <cstdint>
+#include <fcntl.h>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +69,15 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     fuse_file_info* fi) noexcept;
 void op_releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept;
+
+/// Set in a file handle (fi->fh: the fd in the low 32 bits) opened for writing: always an upper
+/// file, which setattr may change through the fd without asking the kernel (fcntl) first.
+constexpr uint64_t fh_writable = uint64_t{1} << 32;
+
+/// The file handle for `fd` opened with `flags`.
+inline uint64_t file_handle(int fd, int flags) noexcept {
+    return static_cast<uint64_t>(fd) | ((flags & O_ACCMODE) != O_RDONLY ? fh_writable : 0);
+}
 
 // file.cc
 /// Opens the topmost object (a metacopy's data file) for reading; with write intent (O_WRONLY,

@@ -16,11 +16,9 @@ namespace {
 // The fd the kernel passed (ftruncate, futimens) when it is ours for writing: only write opens are
 // always upper files; a read-only fd may still be the lower file and must never be changed.
 int writable_fh(const fuse_file_info* fi) noexcept {
-    if (fi == nullptr)
+    if (fi == nullptr || (fi->fh & fh_writable) == 0)
         return -1;
-    int fd = static_cast<int>(fi->fh);
-    int fl = fcntl(fd, F_GETFL);
-    return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY ? fd : -1;
+    return static_cast<int>(fi->fh & 0xffffffffu);
 }
 
 // In stat-override mode chmod/chown only rewrite the xattr (§2.5).
@@ -60,9 +58,7 @@ Result<void> set_owner_mode(Overlay& ov, Node& node, const struct stat& attr, in
         if (fd >= 0) {
             if (fchown(fd, uid, gid) < 0)
                 return common::last_errno();
-        } else if (Result<Obj> o = up.obj(node.path); !o) {
-            return o.error();
-        } else if (Result<void> r = o->chown(uid, gid); !r) {
+        } else if (Result<void> r = up.chown(node.path, uid, gid); !r) {
             return r;
         }
     }
@@ -72,9 +68,7 @@ Result<void> set_owner_mode(Overlay& ov, Node& node, const struct stat& attr, in
         if (fd >= 0) {
             if (fchmod(fd, attr.st_mode & 07777) < 0)
                 return common::last_errno();
-        } else if (Result<Obj> o = up.obj(node.path); !o) {
-            return o.error();
-        } else if (Result<void> r = o->chmod(attr.st_mode & 07777); !r) {
+        } else if (Result<void> r = up.chmod(node.path, attr.st_mode & 07777); !r) {
             return r;
         }
     }
@@ -96,10 +90,7 @@ Result<void> set_times(Overlay& ov, Node& node, const struct stat& attr, int to_
         ts[1] = attr.st_mtim;
     if (fd >= 0)
         return futimens(fd, ts.data()) < 0 ? Result<void>(common::last_errno()) : Result<void>();
-    Result<Obj> o = ov.layers[0].obj(node.path);
-    if (!o)
-        return o.error();
-    return o->utimes(ts.data());
+    return ov.layers[0].utimes(node.path, ts.data());
 }
 
 Result<void> set_size(Overlay& ov, Node& node, off_t size, int fd) {

@@ -151,3 +151,27 @@ TEST_CASE("link copies a lower file up and the new name shares its node",
     CHECK(read_all(*ov, a) == "data");
     CHECK(do_getattr(*ov, a)->st_nlink == 1);
 }
+
+TEST_CASE("In a directory of the upper layer alone a name is made at once; a whiteout left at "
+          "it is replaced, an object made behind the overlay is kept",
+          "[fuse-overlay][create]") {
+    TempTree t(2, {{0, "u/.wh.a", Kind::whiteout_file},
+                   {0, "u/b", Kind::whiteout_dev},
+                   {0, "u/keep", Kind::file},
+                   {1, "other", Kind::file}});
+    auto ov = t.overlay(2, {}, true);
+    fuse_ino_t u = lookup_path(*ov, "u");
+    CHECK(list(*ov, u) == std::vector<std::string>{"keep"}); // loaded: the listing is complete
+    REQUIRE(do_create(*ov, u, "a", 0644, O_RDWR, root_caller()));
+    REQUIRE(do_symlink(*ov, "target", u, "b", root_caller())); // EEXIST first: the whiteout
+    CHECK(kind_at(t, 0, "u/b") == "symlink");
+    CHECK(*do_readlink(*ov, lookup_path(*ov, "u/b")) == "target");
+    // Made on disk after the listing: the overlay does not know it, and must not remove it.
+    std::ofstream(t.path(0, "u/g")) << "mine";
+    CHECK(do_create(*ov, u, "g", 0644, O_RDWR, root_caller()).error().value == EEXIST);
+    CHECK(kind_at(t, 0, "u/g") == "file");
+    std::ifstream in(t.path(0, "u/g"));
+    std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(kept == "mine");
+    CHECK(list(*ov, u) == std::vector<std::string>{"a", "b", "keep"});
+}

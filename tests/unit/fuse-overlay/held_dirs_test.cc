@@ -142,3 +142,39 @@ TEST_CASE("A listing's stats serve its readdirplus entries in the same request o
     Node* b = *find_child(*ov, dir, "b");
     CHECK(node_stat(*ov, *b)->st_size == 6);
 }
+
+TEST_CASE("A rename or rmdir closes the held directories it moves or removes, and only those",
+          "[fuse-overlay][held]") {
+    TempTree t(1, {{0, "d/f", Kind::file}, {0, "a/b/g", Kind::file}, {0, "e/h", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1, {}, true);
+    const Layer& l = ov->layers[0];
+    size_t base = open_fds();
+    l.hold_dirs(true);
+    REQUIRE(l.stat("d/f"));
+    REQUIRE(l.stat("a/b/g"));
+    REQUIRE(l.stat("e/h"));
+    CHECK(open_fds() == base + 3);
+    REQUIRE(l.rename("d/f", "e/f2", 0)); // files move: every held directory stays where it was
+    CHECK(open_fds() == base + 3);
+    CHECK(l.stat("d/f").error().value == ENOENT);
+    CHECK(l.stat("e/f2"));
+    REQUIRE(l.rename("a", "c", 0)); // "a/b" is held and moved with "a": closed
+    CHECK(open_fds() == base + 2);
+    REQUIRE(::mkdir(t.path(0, "a").c_str(), 0755) == 0);
+    REQUIRE(::mkdir(t.path(0, "a/b").c_str(), 0755) == 0);
+    CHECK(l.stat("a/b/g").error().value == ENOENT); // the new "a/b", not the moved one
+    CHECK(l.stat("c/b/g"));
+    REQUIRE(l.unlink("c/b/g", 0));
+    REQUIRE(l.unlink("c/b", AT_REMOVEDIR));
+    CHECK(l.stat("c/b/g").error().value == ENOENT);
+    // At most max_held (4) stay open, the least recently used replaced.
+    for (const char* p : {"x1/f", "x2/f", "x3/f", "x4/f", "x5/f"}) {
+        REQUIRE(::mkdir(t.path(0, std::string(p, 2)).c_str(), 0755) == 0);
+        CHECK(l.stat(p).error().value == ENOENT);
+    }
+    CHECK(open_fds() == base + 4);
+    l.hold_dirs(false);
+    CHECK(open_fds() == base);
+}
