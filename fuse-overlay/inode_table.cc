@@ -7,28 +7,33 @@ namespace ovl {
 std::atomic<size_t> InodeTable::live_nodes{0};
 
 InodeTable::InodeTable() {
-    auto root = std::make_unique<Node>();
-    root->id = FUSE_ROOT_ID;
-    root->type = S_IFDIR;
-    root->nlookup = 1; // the kernel never forgets the root
-    root_ = root.get();
-    nodes_.emplace(FUSE_ROOT_ID, std::move(root));
+    Node& root = nodes_[FUSE_ROOT_ID];
+    root.id = FUSE_ROOT_ID;
+    root.type = S_IFDIR;
+    root.nlookup = 1; // the kernel never forgets the root
+    root_ = &root;
     live_nodes = nodes_.size();
 }
 
 Node* InodeTable::get(fuse_ino_t id) noexcept {
     auto it = nodes_.find(id);
-    return it == nodes_.end() ? nullptr : it->second.get();
+    return it == nodes_.end() ? nullptr : &it->second;
 }
 
 Node* InodeTable::insert(Node* parent, std::unique_ptr<Node> node) {
-    node->id = next_id_++;
-    node->parent = parent;
-    Node* raw = node.get();
-    nodes_.emplace(raw->id, std::move(node));
-    parent->children.emplace(raw->name, raw->id);
+    fuse_ino_t id = next_id_;
+    Node& raw = nodes_.emplace(id, std::move(*node)).first->second;
+    ++next_id_;
+    raw.id = id;
+    raw.parent = parent;
+    try {
+        parent->children.emplace(raw.name, raw.id);
+    } catch (...) {
+        nodes_.erase(id);
+        throw;
+    }
     live_nodes = nodes_.size();
-    return raw;
+    return &raw;
 }
 
 void InodeTable::forget(fuse_ino_t id, uint64_t n) noexcept {

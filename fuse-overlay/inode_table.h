@@ -18,7 +18,7 @@ public:
     Node* root() noexcept { return root_; }
     /// The node for `id`, or nullptr when unknown (stale or never issued).
     Node* get(fuse_ino_t id) noexcept;
-    /// Takes ownership, assigns the next id and links the node under `parent`.
+    /// Moves `node` into the table, assigns the next id and links it under `parent`.
     Node* insert(Node* parent, std::unique_ptr<Node> node);
     /// Drops `n` kernel references; frees the node (and now-unreferenced ancestors) at zero.
     void forget(fuse_ino_t id, uint64_t n) noexcept;
@@ -41,7 +41,9 @@ public:
 private:
     void maybe_free(Node* node) noexcept;
 
-    std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
+    // Nodes live in the map's own entries (one allocation each; references stay valid across
+    // rehashes, as unordered_map guarantees).
+    std::unordered_map<fuse_ino_t, Node> nodes_;
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;
     Node* root_ = nullptr;
     void (*on_free_)(void*, const Node&) noexcept = nullptr;

@@ -4,6 +4,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,6 +40,23 @@ public:
         if (first != last)
             get().insert(get().end(), first, last);
     }
+    /// The container itself (a shared empty one when none was made): for reading only.
+    const C& view() const noexcept { return c_ ? *c_ : shared_empty(); }
+    bool operator==(const C& o) const { return view() == o; }
+    auto& front() const noexcept { return c_->front(); }
+    auto& operator[](size_t i) const noexcept { return (*c_)[i]; }
+    template <typename V> void insert(const_iterator pos, V&& v) {
+        size_t at = static_cast<size_t>(pos - begin());
+        get().insert(get().begin() + static_cast<std::ptrdiff_t>(at), std::forward<V>(v));
+    }
+    /// Takes `c`'s elements (no allocation kept for an empty one).
+    Lazy& operator=(C&& c) {
+        if (c.empty())
+            c_.reset();
+        else
+            get() = std::move(c);
+        return *this;
+    }
     auto& back() noexcept { return c_->back(); }
     void pop_back() noexcept { c_->pop_back(); }
     /// `it` must come from this (non-empty) container.
@@ -70,8 +88,9 @@ struct Node {
     std::string path;     ///< relative to every layer root; "" for the root
     ino_t ino = 0;        ///< st_ino shown to users (origin chain, §2.8)
     uint64_t nlookup = 0; ///< references the kernel holds
-    /// Directories: the layers merged into this one, top first, cut after an opaque one.
-    std::vector<unsigned> dir_layers;
+    /// Directories: the layers merged into this one, top first, cut after an opaque one (a
+    /// pointer's room in a file's node).
+    Lazy<std::vector<unsigned>> dir_layers;
     /// Children resolved so far; complete (every visible name) when `loaded`.
     Lazy<std::map<std::string, fuse_ino_t, std::less<>>> children;
     /// Other names of this inode made by link() through the mount, which share this node (as the

@@ -173,7 +173,8 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
 Result<void> load_dir(Overlay& ov, Node& dir) {
     if (dir.loaded)
         return {};
-    Result<std::vector<MergedName>> names = merged_names(ov.layers, dir.dir_layers, dir.path);
+    Result<std::vector<MergedName>> names =
+        merged_names(ov.layers, dir.dir_layers.view(), dir.path);
     if (!names)
         return names.error();
     HeldDirs held(ov);
@@ -241,7 +242,8 @@ namespace {
 std::optional<nlink_t> merged_nlink(Overlay& ov, Node& dir) {
     nlink_t n = 2;
     if (!dir.loaded) {
-        Result<std::vector<MergedName>> names = merged_names(ov.layers, dir.dir_layers, dir.path);
+        Result<std::vector<MergedName>> names =
+            merged_names(ov.layers, dir.dir_layers.view(), dir.path);
         if (!names)
             return std::nullopt;
         bool known = true;

@@ -133,7 +133,7 @@ Result<fuse_entry_param> add_new_node(Overlay& ov, Node& dir, std::string_view n
     node->type = static_cast<uint16_t>(st->st_mode & S_IFMT);
     node->ino = ov.xino.map(0, st->st_ino);
     if (node->is_dir()) {
-        node->dir_layers = {0};
+        node->dir_layers = std::vector<unsigned>{0};
         node->loaded = true; // new and empty: the (empty) children map is the whole listing
     }
     if (S_ISREG(st->st_mode))
