@@ -84,15 +84,23 @@ TEST_CASE("noxattrs=1 answers ENOSYS", "[fuse-overlay][xattr]") {
     CHECK(do_listxattr(*ov, f).error().value == ENOSYS);
 }
 
-TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]") {
-    TempTree t(1, {{0, "plain", Kind::file},
+// A file with no xattr ("plain") and one with user.k=v ("tagged"), looked up.
+struct PlainAndTagged {
+    TempTree tree{1,
+                  {{0, "plain", Kind::file},
                    {0, "tagged", Kind::file},
-                   {0, "tagged", Kind::xattr, "user.k=v"}});
-    if (!t.ok())
-        SKIP_CASE(t.why());
-    auto ov = t.overlay(1);
-    fuse_ino_t p = lookup_path(*ov, "plain");
-    fuse_ino_t g = lookup_path(*ov, "tagged");
+                   {0, "tagged", Kind::xattr, "user.k=v"}}};
+    std::unique_ptr<Overlay> ov = tree.ok() ? tree.overlay(1) : nullptr;
+    fuse_ino_t plain = ov ? lookup_path(*ov, "plain") : 0;
+    fuse_ino_t tagged = ov ? lookup_path(*ov, "tagged") : 0;
+};
+
+TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]") {
+    PlainAndTagged t;
+    if (!t.tree.ok())
+        SKIP_CASE(t.tree.why());
+    auto& ov = t.ov;
+    fuse_ino_t p = t.plain, g = t.tagged;
     CHECK(do_getxattr(*ov, p, "security.selinux").error().value == ENODATA);
     CHECK(ov->table.get(p)->xattrs == Node::Xattrs::none);
     CHECK(do_listxattr(*ov, p)->empty());
@@ -101,14 +109,11 @@ TEST_CASE("A file without xattrs is remembered as such", "[fuse-overlay][xattr]"
 }
 
 TEST_CASE("Without SELinux a missing security.selinux is EOPNOTSUPP", "[fuse-overlay][xattr]") {
-    TempTree t(1, {{0, "plain", Kind::file},
-                   {0, "tagged", Kind::file},
-                   {0, "tagged", Kind::xattr, "user.k=v"}});
-    if (!t.ok())
-        SKIP_CASE(t.why());
-    auto ov = t.overlay(1);
-    fuse_ino_t p = lookup_path(*ov, "plain");
-    fuse_ino_t g = lookup_path(*ov, "tagged");
+    PlainAndTagged t;
+    if (!t.tree.ok())
+        SKIP_CASE(t.tree.why());
+    auto& ov = t.ov;
+    fuse_ino_t p = t.plain, g = t.tagged;
     ov->selinux_unsupported = true;
     // Known to carry nothing (no syscall), and asked of the layer: both say "unsupported", so
     // `ls -l` stops asking for every entry; other names still say ENODATA.
