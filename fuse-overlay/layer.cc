@@ -92,6 +92,37 @@ Result<size_t> listxattr_at(int dirfd, const char* entry, char* buf, size_t size
 #endif
 std::atomic<bool> have_fchmodat2{true};
 
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+#ifndef SYS_removexattrat
+#define SYS_removexattrat 466
+#endif
+
+// setxattrat(2) and removexattrat(2), the same way (Linux 6.13 added all four together).
+Result<size_t> setxattr_at(int dirfd, const char* entry, const char* name, std::string_view value,
+                           int flags) noexcept {
+    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_getxattrat < 0)
+        return Errno{ENOSYS};
+    XattrArgs args{reinterpret_cast<uintptr_t>(value.data()), static_cast<uint32_t>(value.size()),
+                   static_cast<uint32_t>(flags)};
+    if (syscall(SYS_setxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name, &args, sizeof args) == 0)
+        return size_t{0};
+    if (errno == ENOSYS || errno == E2BIG)
+        have_getxattrat.store(false, std::memory_order_relaxed);
+    return errno == E2BIG ? Result<size_t>(Errno{ENOSYS}) : Result<size_t>(common::last_errno());
+}
+
+Result<size_t> removexattr_at(int dirfd, const char* entry, const char* name) noexcept {
+    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_getxattrat < 0)
+        return Errno{ENOSYS};
+    if (syscall(SYS_removexattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name) == 0)
+        return size_t{0};
+    if (errno == ENOSYS)
+        have_getxattrat.store(false, std::memory_order_relaxed);
+    return common::last_errno();
+}
+
 } // namespace
 
 void use_xattrat_syscalls(bool on) noexcept {
@@ -486,12 +517,28 @@ Result<std::string> Layer::getxattr(const std::string& rel, const char* name) co
     return o->getxattr(name);
 }
 
-Result<void> Layer::setxattr(const std::string& rel, const char* name,
-                             std::string_view value) const {
+Result<void> Layer::setxattr(const std::string& rel, const char* name, std::string_view value,
+                             int flags) const {
+    Result<size_t> r = xattr_at(rel, [&](int dirfd, const char* entry) {
+        return setxattr_at(dirfd, entry, name, value, flags);
+    });
+    if (r || r.error().value != ENOSYS)
+        return r ? Result<void>() : Result<void>(r.error());
     Result<Obj> o = obj(rel);
     if (!o)
         return o.error();
-    return o->setxattr(name, value);
+    return o->setxattr(name, value, flags);
+}
+
+Result<void> Layer::removexattr(const std::string& rel, const char* name) const {
+    Result<size_t> r = xattr_at(
+        rel, [&](int dirfd, const char* entry) { return removexattr_at(dirfd, entry, name); });
+    if (r || r.error().value != ENOSYS)
+        return r ? Result<void>() : Result<void>(r.error());
+    Result<Obj> o = obj(rel);
+    if (!o)
+        return o.error();
+    return o->removexattr(name);
 }
 
 Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) const {

@@ -142,7 +142,11 @@ public:
     Result<std::string> readlink(const std::string& rel) const;
     Result<size_t> getxattr(const std::string& rel, const char* name, void* buf, size_t size) const;
     Result<std::string> getxattr(const std::string& rel, const char* name) const;
-    Result<void> setxattr(const std::string& rel, const char* name, std::string_view value) const;
+    /// setxattr/removexattr of `rel` itself: setxattrat/removexattrat on its directory (Linux
+    /// 6.13), else through the object's /proc/self/fd path.
+    Result<void> setxattr(const std::string& rel, const char* name, std::string_view value,
+                          int flags = 0) const;
+    Result<void> removexattr(const std::string& rel, const char* name) const;
     Result<size_t> listxattr(const std::string& rel, char* buf, size_t size) const;
     // Metadata of `rel` itself (a symlink is never followed), by its name in its directory: the
     // held one in a live mount, so no open and close of the object.

@@ -44,11 +44,7 @@ Result<void> do_setxattr(Overlay& ov, fuse_ino_t ino, std::string_view name, std
     Result<Writable> n = writable_node(ov, ino, name);
     if (!n)
         return n.error();
-    const std::string& key = n->key;
-    Result<Obj> o = ov.layers[0].obj(n->node->path);
-    if (!o)
-        return o.error();
-    if (Result<void> r = o->setxattr(key.c_str(), value, flags); !r)
+    if (Result<void> r = ov.layers[0].setxattr(n->node->path, n->key.c_str(), value, flags); !r)
         return r;
     n->node->xattrs = Node::Xattrs::some;
     return {};
@@ -58,11 +54,7 @@ Result<void> do_removexattr(Overlay& ov, fuse_ino_t ino, std::string_view name) 
     Result<Writable> n = writable_node(ov, ino, name);
     if (!n)
         return n.error();
-    const std::string& key = n->key;
-    Result<Obj> o = ov.layers[0].obj(n->node->path);
-    if (!o)
-        return o.error();
-    if (Result<void> r = o->removexattr(key.c_str()); !r)
+    if (Result<void> r = ov.layers[0].removexattr(n->node->path, n->key.c_str()); !r)
         return r;
     n->node->xattrs = Node::Xattrs::unknown;
     return {};

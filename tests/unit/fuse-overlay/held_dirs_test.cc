@@ -4,6 +4,7 @@
 #include "tests/unit/fuse-overlay/temp_tree.h"
 
 #include <dirent.h>
+#include <sys/xattr.h>
 
 using namespace ovl;
 using namespace ovl::test;
@@ -63,6 +64,14 @@ TEST_CASE("A held layer answers stat and getxattr as an unheld one", "[fuse-over
     Result<size_t> listed = l.listxattr("d/f", names, sizeof names);
     REQUIRE(listed);
     CHECK(std::string(names, *listed) == std::string("user.k\0", 7));
+    REQUIRE(l.setxattr("d/f", "user.n", "1")); // setxattrat/removexattrat, or the /proc path
+    CHECK(*l.getxattr("d/f", "user.n") == "1");
+    CHECK(l.setxattr("d/f", "user.n", "2", XATTR_CREATE).error().value == EEXIST);
+    REQUIRE(l.removexattr("d/f", "user.n"));
+    CHECK(l.getxattr("d/f", "user.n").error().value == ENODATA);
+    CHECK(l.removexattr("d/f", "user.n").error().value == ENODATA);
+    CHECK(l.setxattr("d/s", "user.n", "1").error().value == EPERM); // the symlink, not "f"
+    CHECK(l.getxattr("d/f", "user.n").error().value == ENODATA);
     CHECK(l.stat("d/none").error().value == ENOENT);
     CHECK(l.stat("e/g")); // another directory: the held one is replaced
     CHECK(l.stat("d/f"));
