@@ -219,14 +219,13 @@ Result<std::string> Obj::getxattr(const char* name) const {
         if (!n)
             return n.error();
         std::string v(*n, '\0');
-        ssize_t m = direct() ? ::fgetxattr(fd_.get(), name, v.data(), v.size())
-                             : ::getxattr(proc(), name, v.data(), v.size());
-        if (m >= 0) {
-            v.resize(static_cast<size_t>(m));
+        Result<size_t> m = getxattr(name, v.data(), v.size());
+        if (m) {
+            v.resize(*m);
             return v;
         }
-        if (errno != ERANGE)
-            return common::last_errno();
+        if (m.error().value != ERANGE)
+            return m.error();
     }
     return Errno{ERANGE};
 }
@@ -336,25 +335,28 @@ Result<Parent> Layer::parent(const std::string& rel, Hold hold) const noexcept {
         return b.error();
     size_t slash = rest.rfind('/');
     Parent p;
+    // The last component: a suffix of `rel`, so NUL-terminated where `rel` is.
+    p.name = rest.data() + (slash == std::string_view::npos ? 0 : slash + 1);
     if (slash == std::string_view::npos) {
         p.fd = *b;
-        p.name = rest;
-    } else if (held_ > 0 && *b == root_.get() &&
-               (hold == Hold::take ||
-                held_dir(std::string_view(rest).substr(0, slash)) != nullptr)) {
-        const char* name = nullptr; // the held directory, borrowed: no openat2, no close
-        Result<int> d = held_parent(rel, name);
-        if (!d)
-            return d.error();
-        p.fd = *d;
-        p.name = name;
-    } else {
+    } else if (std::string_view dir = rest.substr(0, slash); held_ > 0 && *b == root_.get()) {
+        // A held directory, borrowed: no openat2, no close.
+        HeldDir* h = held_dir(dir);
+        if (h == nullptr && hold == Hold::take) {
+            Result<HeldDir*> taken = take_held(dir);
+            if (!taken)
+                return taken.error();
+            h = *taken;
+        }
+        if (h != nullptr)
+            p.fd = h->fd.get();
+    }
+    if (p.fd < 0) {
         Result<common::UniqueFd> d = open_beneath(*b, rest.substr(0, slash), O_PATH | O_DIRECTORY);
         if (!d)
             return d.error();
         p.owned = std::move(*d);
         p.fd = p.owned.get();
-        p.name = rest.substr(slash + 1);
     }
     if (bad_name(p.name))
         return Errno{EINVAL};
@@ -369,21 +371,22 @@ void Layer::hold_dirs(bool on) const noexcept {
     }
 }
 
+void Layer::HeldDir::close() noexcept {
+    fd.reset();
+    path.clear();
+}
+
 void Layer::drop_held() const noexcept {
-    for (HeldDir& h : held_dirs_) {
-        h.fd.reset();
-        h.path.clear();
-    }
+    for (HeldDir& h : held_dirs_)
+        h.close();
 }
 
 void Layer::drop_held_under(std::string_view rel) const noexcept {
     for (HeldDir& h : held_dirs_) {
         std::string_view p = h.path;
         if (h.fd && p.substr(0, rel.size()) == rel &&
-            (p.size() == rel.size() || p[rel.size()] == '/')) {
-            h.fd.reset();
-            h.path.clear();
-        }
+            (p.size() == rel.size() || p[rel.size()] == '/'))
+            h.close();
     }
 }
 
@@ -396,24 +399,12 @@ Layer::HeldDir* Layer::held_dir(std::string_view dir) const noexcept {
     return nullptr;
 }
 
-Result<int> Layer::held_parent(const std::string& rel, const char*& name) const noexcept {
-    if (held_ <= 0 || rel.empty() || rel.front() == '/')
-        return -1;
-    size_t slash = rel.rfind('/');
-    name = slash == std::string::npos ? rel.c_str() : rel.c_str() + slash + 1;
-    if (bad_name(name))
-        return Errno{EINVAL};
-    if (slash == std::string::npos)
-        return root_.get();
-    std::string_view dir = std::string_view(rel).substr(0, slash);
-    if (HeldDir* h = held_dir(dir))
-        return h->fd.get();
+Result<Layer::HeldDir*> Layer::take_held(std::string_view dir) const noexcept {
     HeldDir* victim = &held_dirs_[0]; // the least recently used (an empty one first)
     for (HeldDir& h : held_dirs_)
         if (!h.fd || (victim->fd && h.used < victim->used))
             victim = &h;
-    victim->fd.reset();
-    victim->path.clear();
+    victim->close();
     Result<common::UniqueFd> d = open_beneath(root_.get(), dir, O_PATH | O_DIRECTORY);
     if (!d)
         return d.error();
@@ -424,7 +415,7 @@ Result<int> Layer::held_parent(const std::string& rel, const char*& name) const 
     }
     victim->fd = std::move(*d);
     victim->used = ++held_clock_;
-    return victim->fd.get();
+    return victim;
 }
 
 Result<struct stat> Layer::stat(const std::string& rel) const noexcept {
@@ -434,19 +425,10 @@ Result<struct stat> Layer::stat(const std::string& rel) const noexcept {
             return common::last_errno();
         return st;
     }
-    const char* name = nullptr;
-    Result<int> held = held_parent(rel, name);
-    if (!held)
-        return held.error();
-    if (*held >= 0) {
-        if (fstatat(*held, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            return common::last_errno();
-        return st;
-    }
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    if (fstatat(p->fd, p->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+    if (fstatat(p->fd, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return common::last_errno();
     return st;
 }
@@ -456,100 +438,97 @@ Result<std::string> Layer::readlink(const std::string& rel) const {
     if (!p)
         return p.error();
     std::string buf(PATH_MAX, '\0');
-    ssize_t n = readlinkat(p->fd, p->name.c_str(), buf.data(), buf.size());
+    ssize_t n = readlinkat(p->fd, p->name, buf.data(), buf.size());
     if (n < 0)
         return common::last_errno();
     buf.resize(static_cast<size_t>(n));
     return buf;
 }
 
-template <class At> Result<size_t> Layer::xattr_at(const std::string& rel, At&& at) const {
-    const char* entry = nullptr;
-    Result<int> held = held_parent(rel, entry);
-    if (!held)
-        return held.error();
-    if (*held >= 0)
-        return at(*held, entry);
-    if (rel.empty() || !have_getxattrat.load(std::memory_order_relaxed))
-        return Errno{ENOSYS};
-    Result<Parent> p = parent(rel);
-    if (!p)
-        return p.error();
-    return at(p->fd, p->name.c_str());
+template <class At, class ByObj>
+Result<size_t> Layer::xattr_call(const std::string& rel, At&& at, ByObj&& by_obj) const {
+    if (!rel.empty() && have_getxattrat.load(std::memory_order_relaxed)) {
+        Result<Parent> p = parent(rel);
+        if (!p)
+            return p.error();
+        Result<size_t> r = at(p->fd, p->name);
+        if (r || r.error().value != ENOSYS)
+            return r;
+    }
+    Result<Obj> o = obj(rel); // the root, or a kernel before 6.13
+    if (!o)
+        return o.error();
+    return by_obj(*o);
 }
+
+namespace {
+
+// A set or remove call's answer as xattr_call's size (0).
+Result<size_t> as_size(Result<void> r) noexcept {
+    return r ? Result<size_t>(size_t{0}) : Result<size_t>(r.error());
+}
+
+Result<void> as_void(Result<size_t> r) noexcept {
+    return r ? Result<void>() : Result<void>(r.error());
+}
+
+} // namespace
 
 Result<size_t> Layer::getxattr(const std::string& rel, const char* name, void* buf,
                                size_t size) const {
-    Result<size_t> r = xattr_at(rel, [&](int dirfd, const char* entry) {
-        return getxattr_at(dirfd, entry, name, buf, size);
-    });
-    if (r || r.error().value != ENOSYS)
-        return r;
-    Result<Obj> o = obj(rel);
-    if (!o)
-        return o.error();
-    return o->getxattr(name, buf, size);
+    return xattr_call(
+        rel,
+        [&](int dirfd, const char* entry) { return getxattr_at(dirfd, entry, name, buf, size); },
+        [&](const Obj& o) { return o.getxattr(name, buf, size); });
 }
 
 Result<std::string> Layer::getxattr(const std::string& rel, const char* name) const {
     std::string v;
-    Result<size_t> r = xattr_at(rel, [&](int dirfd, const char* entry) -> Result<size_t> {
-        for (int attempt = 0; attempt < 4; ++attempt) {
-            Result<size_t> n = getxattr_at(dirfd, entry, name, nullptr, 0);
-            if (!n)
-                return n;
-            v.assign(*n, '\0');
-            Result<size_t> m = getxattr_at(dirfd, entry, name, v.data(), v.size());
-            if (m || m.error().value != ERANGE)
-                return m;
-        }
-        return Errno{ENOSYS}; // still growing: the /proc path below tries again
-    });
-    if (r) {
-        v.resize(*r);
-        return v;
-    }
-    if (r.error().value != ENOSYS)
+    Result<size_t> r = xattr_call(
+        rel,
+        [&](int dirfd, const char* entry) -> Result<size_t> {
+            for (int attempt = 0; attempt < 4; ++attempt) {
+                Result<size_t> n = getxattr_at(dirfd, entry, name, nullptr, 0);
+                if (!n)
+                    return n;
+                v.assign(*n, '\0');
+                Result<size_t> m = getxattr_at(dirfd, entry, name, v.data(), v.size());
+                if (m || m.error().value != ERANGE)
+                    return m;
+            }
+            return Errno{ENOSYS}; // still growing: the /proc path tries again
+        },
+        [&](const Obj& o) -> Result<size_t> {
+            Result<std::string> got = o.getxattr(name);
+            if (!got)
+                return got.error();
+            v = std::move(*got);
+            return v.size();
+        });
+    if (!r)
         return r.error();
-    Result<Obj> o = obj(rel);
-    if (!o)
-        return o.error();
-    return o->getxattr(name);
+    v.resize(*r);
+    return v;
 }
 
 Result<void> Layer::setxattr(const std::string& rel, const char* name, std::string_view value,
                              int flags) const {
-    Result<size_t> r = xattr_at(rel, [&](int dirfd, const char* entry) {
-        return setxattr_at(dirfd, entry, name, value, flags);
-    });
-    if (r || r.error().value != ENOSYS)
-        return r ? Result<void>() : Result<void>(r.error());
-    Result<Obj> o = obj(rel);
-    if (!o)
-        return o.error();
-    return o->setxattr(name, value, flags);
+    return as_void(xattr_call(
+        rel,
+        [&](int dirfd, const char* entry) { return setxattr_at(dirfd, entry, name, value, flags); },
+        [&](const Obj& o) { return as_size(o.setxattr(name, value, flags)); }));
 }
 
 Result<void> Layer::removexattr(const std::string& rel, const char* name) const {
-    Result<size_t> r = xattr_at(
-        rel, [&](int dirfd, const char* entry) { return removexattr_at(dirfd, entry, name); });
-    if (r || r.error().value != ENOSYS)
-        return r ? Result<void>() : Result<void>(r.error());
-    Result<Obj> o = obj(rel);
-    if (!o)
-        return o.error();
-    return o->removexattr(name);
+    return as_void(xattr_call(
+        rel, [&](int dirfd, const char* entry) { return removexattr_at(dirfd, entry, name); },
+        [&](const Obj& o) { return as_size(o.removexattr(name)); }));
 }
 
 Result<size_t> Layer::listxattr(const std::string& rel, char* buf, size_t size) const {
-    Result<size_t> r = xattr_at(
-        rel, [&](int dirfd, const char* entry) { return listxattr_at(dirfd, entry, buf, size); });
-    if (r || r.error().value != ENOSYS)
-        return r;
-    Result<Obj> o = obj(rel);
-    if (!o)
-        return o.error();
-    return o->listxattr(buf, size);
+    return xattr_call(
+        rel, [&](int dirfd, const char* entry) { return listxattr_at(dirfd, entry, buf, size); },
+        [&](const Obj& o) { return o.listxattr(buf, size); });
 }
 
 Result<void> Layer::utimes(const std::string& rel, const struct timespec ts[2]) const noexcept {
@@ -558,7 +537,7 @@ Result<void> Layer::utimes(const std::string& rel, const struct timespec ts[2]) 
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    return ok_or_errno(utimensat(p->fd, p->name.c_str(), ts, AT_SYMLINK_NOFOLLOW));
+    return ok_or_errno(utimensat(p->fd, p->name, ts, AT_SYMLINK_NOFOLLOW));
 }
 
 Result<void> Layer::chown(const std::string& rel, uid_t uid, gid_t gid) const noexcept {
@@ -567,7 +546,7 @@ Result<void> Layer::chown(const std::string& rel, uid_t uid, gid_t gid) const no
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    return ok_or_errno(fchownat(p->fd, p->name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW));
+    return ok_or_errno(fchownat(p->fd, p->name, uid, gid, AT_SYMLINK_NOFOLLOW));
 }
 
 Result<void> Layer::chmod(const std::string& rel, mode_t mode) const noexcept {
@@ -575,7 +554,7 @@ Result<void> Layer::chmod(const std::string& rel, mode_t mode) const noexcept {
         Result<Parent> p = parent(rel);
         if (!p)
             return p.error();
-        if (syscall(SYS_fchmodat2, p->fd, p->name.c_str(), mode, AT_SYMLINK_NOFOLLOW) == 0)
+        if (syscall(SYS_fchmodat2, p->fd, p->name, mode, AT_SYMLINK_NOFOLLOW) == 0)
             return {};
         if (errno != ENOSYS)
             return common::last_errno();
@@ -616,8 +595,7 @@ Result<common::UniqueFd> Layer::create(const std::string& rel, int flags,
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    int fd =
-        openat(p->fd, p->name.c_str(), flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    int fd = openat(p->fd, p->name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return common::last_errno();
     return common::UniqueFd(fd);
@@ -627,28 +605,28 @@ Result<void> Layer::mkdir(const std::string& rel, mode_t mode) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    return ok_or_errno(mkdirat(p->fd, p->name.c_str(), mode));
+    return ok_or_errno(mkdirat(p->fd, p->name, mode));
 }
 
 Result<void> Layer::mknod(const std::string& rel, mode_t mode, dev_t dev) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    return ok_or_errno(mknodat(p->fd, p->name.c_str(), mode, dev));
+    return ok_or_errno(mknodat(p->fd, p->name, mode, dev));
 }
 
 Result<void> Layer::symlink(const std::string& target, const std::string& rel) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    return ok_or_errno(symlinkat(target.c_str(), p->fd, p->name.c_str()));
+    return ok_or_errno(symlinkat(target.c_str(), p->fd, p->name));
 }
 
 Result<void> Layer::unlink(const std::string& rel, int flags) const noexcept {
     Result<Parent> p = parent(rel);
     if (!p)
         return p.error();
-    Result<void> r = ok_or_errno(unlinkat(p->fd, p->name.c_str(), flags));
+    Result<void> r = ok_or_errno(unlinkat(p->fd, p->name, flags));
     if (r && (flags & AT_REMOVEDIR))
         drop_held_under(rel); // the held directory may be this one, or beneath it
     return r;
@@ -664,7 +642,7 @@ Result<void> Layer::rename(const std::string& from, const std::string& to,
     Result<Parent> b = parent(to, Hold::if_same);
     if (!b)
         return b.error();
-    Result<void> r = ok_or_errno(renameat2(a->fd, a->name.c_str(), b->fd, b->name.c_str(), flags));
+    Result<void> r = ok_or_errno(renameat2(a->fd, a->name, b->fd, b->name, flags));
     // A directory that moved or was replaced (exchanged): the held one may be it, or beneath it.
     // A file moving within or between held directories leaves them where they are.
     drop_held_under(from);
@@ -679,7 +657,7 @@ Result<void> Layer::link(const std::string& from, const std::string& to) const n
     Result<Parent> b = parent(to, Hold::if_same);
     if (!b)
         return b.error();
-    return ok_or_errno(linkat(a->fd, a->name.c_str(), b->fd, b->name.c_str(), 0));
+    return ok_or_errno(linkat(a->fd, a->name, b->fd, b->name, 0));
 }
 
 } // namespace ovl

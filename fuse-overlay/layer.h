@@ -78,9 +78,9 @@ private:
 /// The directory holding a path's last component, and that component (never "", ".", ".." and
 /// never containing '/'): *at(fd, name, …) calls on it touch exactly that entry.
 struct Parent {
-    common::UniqueFd owned; ///< empty when `fd` is the layer root (or the work dir) itself
+    common::UniqueFd owned; ///< empty when `fd` is the layer root, the work dir or held
     int fd = -1;
-    std::string name;
+    const char* name = ""; ///< the end of the path parent() was given: valid while it is
 };
 
 /// A directory tree taking part in the overlay. Paths are relative to its root; "" is the root.
@@ -172,14 +172,12 @@ public:
     Result<void> link(const std::string& from, const std::string& to) const noexcept;
 
 private:
-    // While held: the directory fd holding `rel` (the root for a top-level name, else the held
-    // one, opened beneath the root when `rel` names another) and `rel`'s last component in
-    // `name`; -1 when not held or `rel` is the root or a work-dir path.
-    Result<int> held_parent(const std::string& rel, const char*& name) const noexcept;
-    // at(dirfd, name) for `rel`'s directory (the held one, or one opened beneath the root) and
-    // last component, with the *xattrat calls; ENOSYS where they are missing (the caller then
-    // takes the /proc/self/fd path of the object).
-    template <class At> Result<size_t> xattr_at(const std::string& rel, At&& at) const;
+    // at(dirfd, name) for `rel`'s directory (held, or opened beneath the root) and last
+    // component, with the *xattrat calls (which do not follow a symlink); otherwise
+    // by_obj(the object's O_PATH Obj): for the root, or on a kernel without the *xattrat calls
+    // (Linux < 6.13, where `at` answers ENOSYS).
+    template <class At, class ByObj>
+    Result<size_t> xattr_call(const std::string& rel, At&& at, ByObj&& by_obj) const;
     // The fd a path starting at `rel` is resolved beneath, and the rest of the path.
     Result<int> base(const std::string& rel, std::string_view& rest) const noexcept;
 
@@ -197,10 +195,13 @@ private:
         std::string path;
         common::UniqueFd fd;
         uint64_t used = 0;
+        void close() noexcept;
     };
     static constexpr size_t max_held = 4;
     // The held entry for directory `dir`, or nullptr.
     HeldDir* held_dir(std::string_view dir) const noexcept;
+    // Opens `dir` beneath the root in place of the least recently used held entry.
+    Result<HeldDir*> take_held(std::string_view dir) const noexcept;
 
     mutable int held_ = 0;
     mutable std::array<HeldDir, max_held> held_dirs_;

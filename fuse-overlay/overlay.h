@@ -48,9 +48,9 @@ struct Overlay {
 
     /// Builds an overlay over already-opened layers; sets up the root node. Throws on OOM.
     Overlay(OverlayOptions o, std::vector<Layer> l, bool upper);
-    /// For a live mount (op_init): every layer keeps its last stat directory open across
-    /// requests too, not only within a HeldDirs scope (a create, its attributes, its xattr
-    /// questions and the next create in the same directory open it once). Sound because the
+    /// For a live mount (op_init): every layer keeps its last directories open across requests
+    /// too, not only within a HeldDirs scope (a create, its attributes, its xattr questions and
+    /// the next create in the same directory open it once). Sound because the
     /// layers change only through us, and a rename or rmdir of it or above it drops it
     /// (Layer::drop_held_under).
     void hold_dirs_for_good() const noexcept {

@@ -18,7 +18,7 @@ namespace {
 int writable_fh(const fuse_file_info* fi) noexcept {
     if (fi == nullptr || (fi->fh & fh_writable) == 0)
         return -1;
-    return static_cast<int>(fi->fh & 0xffffffffu);
+    return static_cast<int>(fi->fh); // the fd: the low 32 bits (file_handle)
 }
 
 // In stat-override mode chmod/chown only rewrite the xattr (§2.5).
