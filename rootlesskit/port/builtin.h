@@ -30,9 +30,12 @@ private:
     std::mutex mu_; ///< guards ports_ and next_id_
     bool transparent_;
     std::unique_ptr<NetnsDialer> dialer_;
-    /// One loop per CPU (at most relay_pool_max); TCP ports are served by all, UDP by the first.
-    /// Declared after dialer_: they stop before it.
+    std::unique_ptr<Relay> new_relay(const RelayLimits& limits);
+    RelayLimits limits_; ///< of each loop
+    /// One loop per CPU (at most relay_pool_max) serves every TCP port; UDP ports have their own
+    /// loop at udp_relay_nice, made with the first. Declared after dialer_: they stop before it.
     std::vector<std::unique_ptr<Relay>> relays_;
+    std::unique_ptr<Relay> udp_relay_;
     int next_id_ = 1;
     std::map<int, PortStatus> ports_;
 };
@@ -45,8 +48,11 @@ std::string dial_target(const PortSpec& spec);
 /// Go's "listen tcp 127.0.0.1:8080: bind: address already in use" wording.
 common::UniqueFd open_listener(const PortSpec& spec);
 
-/// Relay loops of one driver, at most (one per CPU up to this).
+/// TCP relay loops of one driver, at most (one per CPU up to this).
 inline constexpr unsigned relay_pool_max = 4;
+
+/// Niceness of the UDP relay loop: it yields the CPU to the servers it feeds (builtin.cc).
+inline constexpr int udp_relay_nice = 10;
 
 /// Connections the relay takes for a given fd limit (each costs two sockets and two pipes).
 size_t max_conns_for(size_t nofile) noexcept;

@@ -24,6 +24,7 @@
 #include <future>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,6 +173,11 @@ size_t Relay::flow_count() {
                         [this](std::function<void()> f) { post(std::move(f)); });
 }
 
+int Relay::loop_nice() {
+    return call_on_loop([] { return getpriority(PRIO_PROCESS, 0); },
+                        [this](std::function<void()> f) { post(std::move(f)); });
+}
+
 uint64_t Relay::now_ms() const noexcept {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -229,6 +235,10 @@ void Relay::run() noexcept {
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
+    // Linux's nice is per thread: PRIO_PROCESS with 0 is the calling thread alone. Raising
+    // it needs no privilege; if refused, the loop runs at the process's priority.
+    if (limits_.nice != 0)
+        (void)setpriority(PRIO_PROCESS, 0, limits_.nice);
     epoll_event evs[max_events];
     while (!stopping_) {
         int n = epoll_wait(epfd_.get(), evs, max_events, next_timeout());

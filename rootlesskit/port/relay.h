@@ -31,6 +31,7 @@ struct RelayLimits {
     uint64_t udp_idle_ms = 90000;        ///< upstream's UDPConnTrackTimeout
     uint64_t backoff_min_ms = 10;        ///< first pause of a listener after EMFILE/ENFILE/ENOMEM
     uint64_t backoff_max_ms = 1000;      ///< longest pause
+    int nice = 0;                        ///< CPU niceness of the loop thread (builtin.cc: UDP)
 };
 // clang-format on
 
@@ -67,6 +68,8 @@ public:
     /// Live TCP connections and UDP flows (read on the loop thread).
     size_t conn_count();
     size_t flow_count();
+    /// The loop thread's niceness, as the kernel has it (read on the loop thread).
+    int loop_nice();
     const RelayStats& stats() const noexcept { return stats_; }
 
     struct Port;

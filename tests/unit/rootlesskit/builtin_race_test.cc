@@ -2,7 +2,8 @@
 // builtin_race_test.cc — published ports cannot race (issue 18): the builtin driver binds the
 // host port inside add() before it answers and closes it inside remove() before it answers, so
 // concurrent adders of one port get one winner and conflicts, and a removed port is free at once
-// (docs/compat/rootlesskit.md, "Port reservation")
+// (docs/compat/rootlesskit.md, "Port reservation"); and UDP ports get a loop of their own at a
+// lower CPU priority (builtin.cc)
 #include "rootlesskit/port/builtin.h"
 
 #include "../skip.h"
@@ -12,10 +13,15 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -84,6 +90,29 @@ int bind_errno(int type, long long port) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(static_cast<uint16_t>(port));
     return bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 ? 0 : errno;
+}
+
+// Threads of this process whose niceness is `nice` (field 19 of /proc/self/task/*/stat).
+int threads_at_nice(int nice) {
+    int n = 0;
+    DIR* d = opendir("/proc/self/task");
+    REQUIRE(d != nullptr);
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.')
+            continue;
+        std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/stat");
+        std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        size_t paren = stat.rfind(')');
+        if (paren == std::string::npos)
+            continue;                                    // the thread ended while we looked
+        std::istringstream rest(stat.substr(paren + 2)); // fields from 3 (state) on
+        std::string field;
+        for (int i = 3; i <= 19 && rest >> field; ++i)
+            if (i == 19 && std::stoi(field) == nice)
+                ++n;
+    }
+    closedir(d);
+    return n;
 }
 
 constexpr int adders = 8, rounds = 20;
@@ -198,4 +227,21 @@ TEST_CASE("builtin: 200 remove/re-add cycles of one port never meet EADDRINUSE",
         // released with the reply: another socket binds it at once
         CHECK(bind_errno(type, port) == 0);
     }
+}
+
+TEST_CASE("builtin: UDP ports are relayed by one loop of their own at udp_relay_nice",
+          "[rootlesskit][port]") {
+    NsChild ns;
+    if (!ns.error.empty())
+        SKIP_CASE(ns.error);
+    REQUIRE(getpriority(PRIO_PROCESS, 0) < udp_relay_nice); // the tests run un-niced
+    BuiltinPortDriver d(ns.pid, "", false);
+    int tcp = d.add(PortSpec{"tcp", "127.0.0.1", free_port(SOCK_STREAM), 80, ""}).id;
+    CHECK(threads_at_nice(udp_relay_nice) == 0); // TCP loops keep the process's priority
+    int a = d.add(PortSpec{"udp", "127.0.0.1", free_port(SOCK_DGRAM), 53, ""}).id;
+    int b = d.add(PortSpec{"udp", "127.0.0.1", free_port(SOCK_DGRAM), 54, ""}).id;
+    CHECK(threads_at_nice(udp_relay_nice) == 1);
+    for (int id : {a, b, tcp})
+        d.remove(id);
+    CHECK(d.list().empty());
 }

@@ -262,6 +262,18 @@ TEST_CASE("relay: UDP keeps one flow per client address and answers each", "[roo
     CHECK(relay.flow_count() == 0);
 }
 
+TEST_CASE("relay: the loop thread runs at its limits' niceness, the caller's is untouched",
+          "[rootlesskit][relay]") {
+    int mine = getpriority(PRIO_PROCESS, 0);
+    RelayLimits limits;
+    limits.nice = 10;
+    LoopbackRelay niced(SOCK_DGRAM, limits);
+    LoopbackRelay plain(SOCK_DGRAM, RelayLimits{});
+    CHECK(niced.relay.loop_nice() == std::max(10, mine)); // never below the caller's
+    CHECK(plain.relay.loop_nice() == mine);
+    CHECK(getpriority(PRIO_PROCESS, 0) == mine);
+}
+
 TEST_CASE("relay: UDP flows end after their idle time", "[rootlesskit][relay]") {
     RelayLimits limits;
     limits.udp_idle_ms = 50;
