@@ -17,8 +17,9 @@
 # the same with -o metacopy=on (ours only copies the metadata; Debian's 1.10 ignores the option;
 # the kernel refuses metacopy=on together with userxattr, so it shows n/a), rm -rf of a lower
 # tree, tar -x of an NTAR-file tarball (100 B to 8 KiB files in 50 directories) and the same
-# twice at once into two directories of the mount ("two_at_once", wall time of both), and the
-# mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
+# twice at once into two directories of the mount ("two_at_once", wall time of both), NBIG small
+# files created in one directory (a cost per create that grows with the directory shows here),
+# and the mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
 # "n/a (EROFS)" (ENOSYS likewise), a refused mount option "n/a (refused)", any other failure
 # "n/a (failed)".
 # Each tool runs REPS times (interleaved, in all six orders in turn, a fresh mount each time)
@@ -32,6 +33,7 @@ NWRITE=${NWRITE:-2000}
 BIGMB=${BIGMB:-256}
 RANDREADS=${RANDREADS:-10000}
 NTAR=${NTAR:-5000}
+NBIG=${NBIG:-10000}
 REPS=${REPS:-6}
 ROWS=${ROWS:-all}
 
@@ -140,6 +142,7 @@ except OSError as e:
 print(\"%.6f\" % (time.perf_counter() - s))" "$file" | sed "s/^/$row /"
 }
 create() { mkdir "$M/new" || return; local i; for i in $(seq "$NWRITE"); do echo x >"$M/new/f$i" || return; done; }
+bigdir() { mkdir "$M/big1" || return; local i; for i in $(seq "$NBIG"); do echo x >"$M/big1/f$i" || return; done; }
 append() { local p; while read -r p; do echo y >>"$M/$p" || return; done <"$D/append.list"; }
 wbig() { dd if=/dev/zero of="$M/wbig" bs=1M count="$BIGMB" conv=fsync status=none; }
 rmtree() { rm -rf "$M"/dir2[0-9]; }
@@ -157,10 +160,11 @@ if mnt ""; then
     tw rm_rf_lower_$NRM rmtree
     tw tar_x_$NTAR untar tx1
     tw tar_x_${NTAR}_two_at_once untar2
+    tw create_${NBIG}_one_dir bigdir
     cd /; umount "$M"
 else
     for r in create_$NWRITE append_$NAPPEND write_${BIGMB}MiB_fsync chmod_${BIGMB}MiB_lower rm_rf_lower_$NRM \
-        tar_x_$NTAR tar_x_${NTAR}_two_at_once; do
+        tar_x_$NTAR tar_x_${NTAR}_two_at_once create_${NBIG}_one_dir; do
         echo "$r failed"; done
 fi
 fresh

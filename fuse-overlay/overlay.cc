@@ -270,6 +270,11 @@ struct stat shown_stat(Overlay& ov, Node& node, struct stat st) {
     if (S_ISDIR(st.st_mode)) {
         if (ov.opts.static_nlink) {
             st.st_nlink = 1;
+        } else if (node.dir_layers.size() == 1 && st.st_nlink >= 2) {
+            // A directory of one layer merges nothing: its subdirectories are that layer's, and
+            // a filesystem that counts them (ext4, xfs, tmpfs; not btrfs, which says 1) has
+            // the count already. Counting the children instead made every getattr of a
+            // directory (one per create in it, for the permission check) cost its size.
         } else {
             // An unreadable directory keeps its own nlink rather than failing the stat.
             if (std::optional<nlink_t> n = merged_nlink(ov, node))

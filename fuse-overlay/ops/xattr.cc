@@ -44,23 +44,29 @@ void learn_xattrs(Overlay& ov, Node& node) {
     node.xattrs = visible ? Node::Xattrs::some : Node::Xattrs::none;
 }
 
-// How many siblings one ask learns about at most (bounds the request in a huge directory).
+// How many siblings one ask visits at most (bounds the request in a huge directory).
 constexpr size_t sibling_batch = 256;
 
 bool has_xattrs(Overlay& ov, Node& node) {
     if (node.xattrs == Node::Xattrs::unknown) {
-        // `ls -l` (and the kernel's ACL fetch behind it) asks every entry of a directory in turn:
-        // learn the node's unknown siblings too, in one walk with the directory held
-        // (HeldDirs: one listxattrat each), so their asks need no system call.
+        // `ls -l` (and the kernel's ACL fetch behind it) asks every entry of a directory in turn,
+        // in the listing's order, which is the children map's: learn the siblings that follow
+        // the node too, in one walk with the directory held (HeldDirs: one listxattrat each),
+        // so their asks need no system call. The walk stops at the first sibling already known
+        // (an earlier walk got there), so a file created in a directory of n entries costs
+        // one visit, not n (the kernel asks security.capability before each first write).
         HeldDirs held(ov);
         learn_xattrs(ov, node);
         if (node.parent != nullptr) {
-            size_t learned = 0;
-            for (const auto& [name, id] : node.parent->children) {
-                Node* sib = ov.table.get(id);
-                if (sib == nullptr || sib->xattrs != Node::Xattrs::unknown)
+            auto& kids = node.parent->children;
+            auto it = kids.find(node.name);
+            if (it != kids.end())
+                ++it;
+            for (size_t seen = 0; it != kids.end() && seen < sibling_batch; ++it, ++seen) {
+                Node* sib = ov.table.get(it->second);
+                if (sib == nullptr)
                     continue;
-                if (++learned > sibling_batch)
+                if (sib->xattrs != Node::Xattrs::unknown)
                     break;
                 learn_xattrs(ov, *sib);
             }

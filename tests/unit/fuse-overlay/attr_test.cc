@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // attr_test.cc — st_ino (origin chain), directory nlink, id mapping, squash, stat override
+#include "names_helpers.h"
 #include "temp_tree.h"
 
 #include "fuse-overlay/cli.h"
@@ -86,6 +87,27 @@ TEST_CASE("Directory nlink is 2 + subdirectories of the merged view", "[fuse-ove
     CHECK(attr(*ov, "a").st_nlink == 4);
     auto st = t.overlay(2, opts("static_nlink"));
     CHECK(attr(*st, "a").st_nlink == 1);
+}
+
+TEST_CASE("A directory of one layer keeps its nlink right through mkdir and rmdir",
+          "[fuse-overlay][attr]") {
+    // Its count comes from the layer (no walk of the children); a merged one is counted.
+    TempTree t(2, {{0, "u/s1", Kind::dir}, {0, "u/f", Kind::file}, {1, "m/s1", Kind::dir}});
+    auto ov = t.overlay(2, {}, true);
+    fuse_ino_t u = lookup_path(*ov, "u");
+    REQUIRE(load_dir(*ov, *ov->table.get(u)));
+    CHECK(attr(*ov, "u").st_nlink == 3);
+    REQUIRE(do_mkdir(*ov, u, "s2", 0755, root_caller()));
+    REQUIRE(do_mkdir(*ov, u, "s3", 0755, root_caller()));
+    CHECK(attr(*ov, "u").st_nlink == 5);
+    REQUIRE(do_rmdir(*ov, u, "s1"));
+    CHECK(attr(*ov, "u").st_nlink == 4);
+    fuse_ino_t m = lookup_path(*ov, "m"); // lower only, one layer; a mkdir copies it up
+    CHECK(attr(*ov, "m").st_nlink == 3);
+    REQUIRE(do_mkdir(*ov, m, "s2", 0755, root_caller()));
+    CHECK(attr(*ov, "m").st_nlink == 4);
+    REQUIRE(do_rmdir(*ov, m, "s1")); // whited out in upper: the merged count
+    CHECK(attr(*ov, "m").st_nlink == 3);
 }
 
 TEST_CASE("Directory nlink from the listings alone equals the one from the loaded children",

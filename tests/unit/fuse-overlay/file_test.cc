@@ -143,3 +143,32 @@ TEST_CASE("The first xattr ask in a directory learns its looked-up siblings too"
     CHECK(ov->table.get(c)->xattrs == Node::Xattrs::none);
     CHECK(*do_getxattr(*ov, b, "user.k") == "v");
 }
+
+TEST_CASE("The sibling walk learns the entries after the asked one, up to one already known",
+          "[fuse-overlay][xattr]") {
+    // `ls -l` asks in listing order; a create asks for one new entry among known ones. Walking
+    // the whole directory on every ask made n creates in one directory cost n * n visits.
+    TempTree t(1, {{0, "d/a", Kind::file},
+                   {0, "d/b", Kind::file},
+                   {0, "d/c", Kind::file},
+                   {0, "d/d", Kind::file},
+                   {0, "d/e", Kind::file}});
+    if (!t.ok())
+        SKIP_CASE(t.why());
+    auto ov = t.overlay(1);
+    std::vector<fuse_ino_t> ino;
+    for (const char* n : {"d/a", "d/b", "d/c", "d/d", "d/e"})
+        ino.push_back(lookup_path(*ov, n));
+    auto state = [&](size_t i) { return ov->table.get(ino[i])->xattrs; };
+    CHECK(do_getxattr(*ov, ino[2], "security.capability").error().value == ENODATA);
+    CHECK(state(0) == Node::Xattrs::unknown); // before the asked one: not visited
+    CHECK(state(1) == Node::Xattrs::unknown);
+    CHECK(state(2) == Node::Xattrs::none);
+    CHECK(state(3) == Node::Xattrs::none);
+    CHECK(state(4) == Node::Xattrs::none);
+    ov->table.get(ino[4])->xattrs = Node::Xattrs::unknown; // past the stop: must stay unvisited
+    CHECK(do_getxattr(*ov, ino[0], "security.capability").error().value == ENODATA);
+    CHECK(state(0) == Node::Xattrs::none);
+    CHECK(state(1) == Node::Xattrs::none);
+    CHECK(state(4) == Node::Xattrs::unknown); // the walk stopped at c, learned earlier
+}
