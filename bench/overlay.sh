@@ -185,7 +185,7 @@ fresh
 # warm_lower: a row reading the big lower file reads it first, untimed, so that it times the
 # overlay and not the disk should the host have dropped some of its page cache meanwhile.
 run_one() { # INNER MOUNTCMD
-    M=$D/M D=$D NTAR=$NTAR RANDREADS=$RANDREADS BIGMB=$BIGMB NWRITE=$NWRITE NAPPEND=$NAPPEND NRM=$NRM OVL_MNT=$2 unshare -rm bash -c \
+    M=$D/M D=$D NTAR=$NTAR NBIG=$NBIG RANDREADS=$RANDREADS BIGMB=$BIGMB NWRITE=$NWRITE NAPPEND=$NAPPEND NRM=$NRM OVL_MNT=$2 unshare -rm bash -c \
         "mnt() { local extra=\${1:-}; eval \"\$OVL_MNT\"; }; warm_lower() { cat \"\$D/L3/big\" >/dev/null; }; $1"
 }
 lowers="$D/L1:$D/L2:$D/L3"
