@@ -18,8 +18,9 @@
 # the kernel refuses metacopy=on together with userxattr, so it shows n/a), rm -rf of a lower
 # tree, tar -x of an NTAR-file tarball (100 B to 8 KiB files in 50 directories) and the same
 # twice at once into two directories of the mount ("two_at_once", wall time of both), NBIG small
-# files created in one directory (a cost per create that grows with the directory shows here),
-# and the mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
+# files created in one new directory, NWRITE created in a merged directory (upper and lower) that
+# holds NBIG files (a cost per create that grows with the directory shows in these two), and the
+# mean of 20 mount + umount cycles. A row the tool refuses with EROFS shows
 # "n/a (EROFS)" (ENOSYS likewise), a refused mount option "n/a (refused)", any other failure
 # "n/a (failed)".
 # Each tool runs REPS times (interleaved, in all six orders in turn, a fresh mount each time)
@@ -43,7 +44,8 @@ ROWS=${ROWS:-all}
 D=$(mktemp -d "${BENCH_DIR:-/tmp}/ovl-bench-XXXXXX")
 # The kernel leaves work/work mode 000: make everything removable first.
 trap 'chmod -R u+rwx "$D" 2>/dev/null; rm -rf "$D"' EXIT
-mkdir -p "$D"/{L1,L2,L3,M,U,W}
+mkdir -p "$D"/{L1,L2,L3,M,U,W} "$D/L3/bigm" "$D/bigm.tpl"
+(cd "$D/bigm.tpl" && seq "$NBIG" | sed 's/^/f/' | xargs touch)
 echo "building $NFILES files in 3 layers and a ${BIGMB} MiB file..." >&2
 for l in 1 2 3; do
     for i in $(seq 0 $((NFILES / 3 - 1))); do
@@ -143,6 +145,7 @@ print(\"%.6f\" % (time.perf_counter() - s))" "$file" | sed "s/^/$row /"
 }
 create() { mkdir "$M/new" || return; local i; for i in $(seq "$NWRITE"); do echo x >"$M/new/f$i" || return; done; }
 bigdir() { mkdir "$M/big1" || return; local i; for i in $(seq "$NBIG"); do echo x >"$M/big1/f$i" || return; done; }
+bigmerged() { local i; for i in $(seq "$NWRITE"); do echo x >"$M/bigm/n$i" || return; done; }
 append() { local p; while read -r p; do echo y >>"$M/$p" || return; done <"$D/append.list"; }
 wbig() { dd if=/dev/zero of="$M/wbig" bs=1M count="$BIGMB" conv=fsync status=none; }
 rmtree() { rm -rf "$M"/dir2[0-9]; }
@@ -150,7 +153,7 @@ untar() { mkdir "$M/$1" && tar --no-same-owner -C "$M/$1" -xf "$D/t.tar"; }
 # "two at once": the tar row twice at the same time on one mount, into two directories (compare
 # with the single run above it: 1.0x would be two CPUs fully used, 2.0x no overlap at all).
 untar2() { untar tx2a & local a=$!; untar tx2b; local rb=$?; wait $a && return $rb; }
-fresh() { cd /; chmod -R u+rwx "$D/U" "$D/W" 2>/dev/null; rm -rf "$D/U" "$D/W"; mkdir "$D/U" "$D/W"; }
+fresh() { cd /; chmod -R u+rwx "$D/U" "$D/W" 2>/dev/null; rm -rf "$D/U" "$D/W"; mkdir "$D/U" "$D/W"; cp -a "$D/bigm.tpl" "$D/U/bigm"; }
 fresh
 if mnt ""; then
     tw create_$NWRITE create
@@ -161,10 +164,12 @@ if mnt ""; then
     tw tar_x_$NTAR untar tx1
     tw tar_x_${NTAR}_two_at_once untar2
     tw create_${NBIG}_one_dir bigdir
+    tw create_${NWRITE}_in_merged_dir_of_$NBIG bigmerged
     cd /; umount "$M"
 else
     for r in create_$NWRITE append_$NAPPEND write_${BIGMB}MiB_fsync chmod_${BIGMB}MiB_lower rm_rf_lower_$NRM \
-        tar_x_$NTAR tar_x_${NTAR}_two_at_once create_${NBIG}_one_dir; do
+        tar_x_$NTAR tar_x_${NTAR}_two_at_once create_${NBIG}_one_dir \
+        create_${NWRITE}_in_merged_dir_of_$NBIG; do
         echo "$r failed"; done
 fi
 fresh

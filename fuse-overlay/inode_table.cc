@@ -74,6 +74,7 @@ void InodeTable::maybe_free(Node* node) noexcept {
             if (child == nullptr || (child->nlookup == 0 && child->children.empty())) {
                 if (child != nullptr && on_free_ != nullptr)
                     on_free_(on_free_ctx_, *child);
+                subdirs_.erase(it->second);
                 nodes_.erase(it->second);
                 it = node->children.erase(it);
             } else {
@@ -94,6 +95,7 @@ void InodeTable::maybe_free(Node* node) noexcept {
         }
         if (on_free_ != nullptr)
             on_free_(on_free_ctx_, *node);
+        subdirs_.erase(node->id);
         nodes_.erase(node->id);
         node = parent;
     }

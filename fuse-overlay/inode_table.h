@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <sys/types.h>
 #include <unordered_map>
 
 namespace ovl {
@@ -29,6 +31,16 @@ public:
     /// Links a detached or moved node under `parent` as `name` (rename); replaces no entry.
     void attach(Node* parent, Node* node, std::string name);
     size_t size() const noexcept { return nodes_.size(); }
+    /// A merged directory's count of merged subdirectories, as last counted (its nlink costs a
+    /// listing of every layer when its children are not loaded): kept beside the node (not in
+    /// it: only a few nodes are merged directories) and freed with it. The ops that can change
+    /// the count (mkdir, rmdir, rename in the directory) forget it.
+    std::optional<nlink_t> subdirs(fuse_ino_t id) const noexcept {
+        auto it = subdirs_.find(id);
+        return it == subdirs_.end() ? std::nullopt : std::optional<nlink_t>(it->second);
+    }
+    void remember_subdirs(fuse_ino_t id, nlink_t n) { subdirs_[id] = n; }
+    void forget_subdirs(fuse_ino_t id) noexcept { subdirs_.erase(id); }
     /// Called with each node just before it is freed (must not throw or touch the table).
     void set_on_free(void (*fn)(void* ctx, const Node& node) noexcept, void* ctx) noexcept {
         on_free_ = fn;
@@ -44,6 +56,7 @@ private:
     // Nodes live in the map's own entries (one allocation each; references stay valid across
     // rehashes, as unordered_map guarantees).
     std::unordered_map<fuse_ino_t, Node> nodes_;
+    std::unordered_map<fuse_ino_t, nlink_t> subdirs_;
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;
     Node* root_ = nullptr;
     void (*on_free_)(void*, const Node&) noexcept = nullptr;

@@ -239,7 +239,7 @@ namespace {
 // 2 + the merged subdirectories: from the loaded children, or else from the layers' listings
 // and their d_type alone, so that a getattr need not look every entry up (the first lookup in a
 // big directory); a listing without d_type loads the directory.
-std::optional<nlink_t> merged_nlink(Overlay& ov, Node& dir) {
+std::optional<nlink_t> count_nlink(Overlay& ov, Node& dir) {
     nlink_t n = 2;
     if (!dir.loaded) {
         Result<std::vector<MergedName>> names =
@@ -260,6 +260,18 @@ std::optional<nlink_t> merged_nlink(Overlay& ov, Node& dir) {
     for (const auto& [name, id] : dir.children)
         if (Node* c = ov.table.get(id); c != nullptr && c->is_dir())
             ++n;
+    return n;
+}
+
+// count_nlink, remembered until an op that can change it (InodeTable::subdirs): the kernel
+// asks for a directory's attributes before each create in it, and a listing of every layer per
+// create made n creates in a merged directory of n entries cost n * n.
+std::optional<nlink_t> merged_nlink(Overlay& ov, Node& dir) {
+    if (std::optional<nlink_t> known = ov.table.subdirs(dir.id))
+        return *known;
+    std::optional<nlink_t> n = count_nlink(ov, dir);
+    if (n)
+        ov.table.remember_subdirs(dir.id, *n);
     return n;
 }
 

@@ -72,6 +72,7 @@ Result<void> do_unlink(Overlay& ov, fuse_ino_t parent, std::string_view name) {
 }
 
 Result<void> do_rmdir(Overlay& ov, fuse_ino_t parent, std::string_view name) {
+    ov.table.forget_subdirs(parent); // its nlink changes (merged_nlink)
     Result<Victim> v = find_victim(ov, parent, name);
     if (!v)
         return v.error();

@@ -169,6 +169,8 @@ Result<void> do_rename(Overlay& ov, fuse_ino_t parent, std::string_view name, fu
         return Errno{EINVAL};
     if (name.size() > 255 || newname.size() > 255)
         return Errno{ENAMETOOLONG};
+    ov.table.forget_subdirs(parent); // a directory may move: both nlinks (merged_nlink)
+    ov.table.forget_subdirs(newparent);
     Result<Side> from = side(ov, parent, name);
     if (!from)
         return from.error();

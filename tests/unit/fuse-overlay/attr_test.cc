@@ -110,6 +110,36 @@ TEST_CASE("A directory of one layer keeps its nlink right through mkdir and rmdi
     CHECK(attr(*ov, "m").st_nlink == 3);
 }
 
+TEST_CASE("A merged directory's nlink is counted once, then kept until mkdir, rmdir or rename",
+          "[fuse-overlay][attr]") {
+    TempTree t(2, {{0, "m/s1", Kind::dir},
+                   {1, "m/s2", Kind::dir},
+                   {1, "m/f", Kind::file},
+                   {0, "n/x", Kind::dir},
+                   {1, "n/y", Kind::dir}});
+    auto ov = t.overlay(2, {}, true);
+    fuse_ino_t m = lookup_path(*ov, "m");
+    fuse_ino_t n = lookup_path(*ov, "n");
+    CHECK(attr(*ov, "m").st_nlink == 4);
+    // Behind the overlay's back (never done to a live mount): shows that the count is kept,
+    // not listed again per getattr.
+    REQUIRE(::mkdir(t.path(1, "m/behind").c_str(), 0755) == 0);
+    CHECK(attr(*ov, "m").st_nlink == 4);
+    REQUIRE(do_mkdir(*ov, m, "s3", 0755, root_caller()));
+    CHECK(attr(*ov, "m").st_nlink == 6); // counted again: s1, s2, s3 and the one made behind
+    REQUIRE(do_rmdir(*ov, m, "s2"));
+    CHECK(attr(*ov, "m").st_nlink == 5);
+    CHECK(attr(*ov, "n").st_nlink == 4);
+    REQUIRE(do_rename(*ov, m, "s1", n, "s1", 0));
+    CHECK(attr(*ov, "m").st_nlink == 4);
+    CHECK(attr(*ov, "n").st_nlink == 5);
+    REQUIRE(do_rename(*ov, n, "s1", m, "f", RENAME_EXCHANGE)); // a directory for a file
+    CHECK(attr(*ov, "m").st_nlink == 5);
+    CHECK(attr(*ov, "n").st_nlink == 4);
+    REQUIRE(do_create(*ov, m, "g", 0644, O_WRONLY, root_caller())); // not a directory
+    CHECK(attr(*ov, "m").st_nlink == 5);
+}
+
 TEST_CASE("Directory nlink from the listings alone equals the one from the loaded children",
           "[fuse-overlay][attr]") {
     // x: a file in the upper layer over a directory below (not a subdirectory); s3 whited out.
