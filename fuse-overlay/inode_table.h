@@ -33,14 +33,23 @@ public:
     size_t size() const noexcept { return nodes_.size(); }
     /// A merged directory's count of merged subdirectories, as last counted (its nlink costs a
     /// listing of every layer when its children are not loaded): kept beside the node (not in
-    /// it: only a few nodes are merged directories) and freed with it. The ops that can change
-    /// the count (mkdir, rmdir, rename in the directory) forget it.
+    /// it: only a few nodes are merged directories) and freed with it. mkdir and rmdir move a
+    /// kept count by one when they succeed and forget it when they fail; rename forgets both.
     std::optional<nlink_t> subdirs(fuse_ino_t id) const noexcept {
         auto it = subdirs_.find(id);
         return it == subdirs_.end() ? std::nullopt : std::optional<nlink_t>(it->second);
     }
     void remember_subdirs(fuse_ino_t id, nlink_t n) { subdirs_[id] = n; }
     void forget_subdirs(fuse_ino_t id) noexcept { subdirs_.erase(id); }
+    /// After a successful mkdir (+1) or rmdir (-1) in `id`, or else (`ok` false) forgets it.
+    void count_subdir(fuse_ino_t id, bool ok, int delta) noexcept {
+        if (auto it = subdirs_.find(id); it != subdirs_.end()) {
+            if (ok)
+                it->second = static_cast<nlink_t>(static_cast<long>(it->second) + delta);
+            else
+                subdirs_.erase(it);
+        }
+    }
     /// Called with each node just before it is freed (must not throw or touch the table).
     void set_on_free(void (*fn)(void* ctx, const Node& node) noexcept, void* ctx) noexcept {
         on_free_ = fn;

@@ -135,11 +135,13 @@ Result<Created> do_create(Overlay& ov, fuse_ino_t parent, std::string_view name,
 
 Result<fuse_entry_param> do_mkdir(Overlay& ov, fuse_ino_t parent, std::string_view name,
                                   mode_t mode, const Caller& c) {
-    ov.table.forget_subdirs(parent); // its nlink changes (merged_nlink)
     mode_t m = S_IFDIR | (mode & 07777);
-    return make_entry(ov, parent, name, c, m, 0, [&](const Layer& up, const std::string& path) {
-        return up.mkdir(path, backing_mode(ov, m) & 07777);
-    });
+    Result<fuse_entry_param> e =
+        make_entry(ov, parent, name, c, m, 0, [&](const Layer& up, const std::string& path) {
+            return up.mkdir(path, backing_mode(ov, m) & 07777);
+        });
+    ov.table.count_subdir(parent, e.has_value(), +1); // the parent's nlink (merged_nlink)
+    return e;
 }
 
 Result<fuse_entry_param> do_mknod(Overlay& ov, fuse_ino_t parent, std::string_view name,

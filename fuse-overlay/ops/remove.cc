@@ -71,8 +71,9 @@ Result<void> do_unlink(Overlay& ov, fuse_ino_t parent, std::string_view name) {
     return {};
 }
 
-Result<void> do_rmdir(Overlay& ov, fuse_ino_t parent, std::string_view name) {
-    ov.table.forget_subdirs(parent); // its nlink changes (merged_nlink)
+namespace {
+
+Result<void> rmdir_node(Overlay& ov, fuse_ino_t parent, std::string_view name) {
     Result<Victim> v = find_victim(ov, parent, name);
     if (!v)
         return v.error();
@@ -88,6 +89,14 @@ Result<void> do_rmdir(Overlay& ov, fuse_ino_t parent, std::string_view name) {
         return r;
     name_removed(ov, node, 0);
     return {};
+}
+
+} // namespace
+
+Result<void> do_rmdir(Overlay& ov, fuse_ino_t parent, std::string_view name) {
+    Result<void> r = rmdir_node(ov, parent, name);
+    ov.table.count_subdir(parent, r.has_value(), -1); // the parent's nlink (merged_nlink)
+    return r;
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
