@@ -153,8 +153,9 @@ untar() { mkdir "$M/$1" && tar --no-same-owner -C "$M/$1" -xf "$D/t.tar"; }
 # "two at once": the tar row twice at the same time on one mount, into two directories (compare
 # with the single run above it: 1.0x would be two CPUs fully used, 2.0x no overlap at all).
 untar2() { untar tx2a & local a=$!; untar tx2b; local rb=$?; wait $a && return $rb; }
-fresh() { cd /; chmod -R u+rwx "$D/U" "$D/W" 2>/dev/null; rm -rf "$D/U" "$D/W"; mkdir "$D/U" "$D/W"; cp -a "$D/bigm.tpl" "$D/U/bigm"; }
+fresh() { cd /; chmod -R u+rwx "$D/U" "$D/W" 2>/dev/null; rm -rf "$D/U" "$D/W"; mkdir "$D/U" "$D/W"; }
 fresh
+cp -a "$D/bigm.tpl" "$D/U/bigm" # the upper half of the merged directory (the lower one is empty)
 if mnt ""; then
     tw create_$NWRITE create
     tw append_$NAPPEND append
