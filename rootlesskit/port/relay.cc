@@ -52,8 +52,7 @@ FlowKey FlowKey::of(const sockaddr_storage& ss) noexcept {
 }
 
 Relay::Relay(DialFn dial, ForgetFn forget, RelayLimits limits)
-    : dial_(std::move(dial)), forget_(std::move(forget)), limits_(limits),
-      udp_(std::make_unique<UdpBatch>()) {
+    : dial_(std::move(dial)), forget_(std::move(forget)), limits_(limits) {
     epfd_.reset(epoll_create1(EPOLL_CLOEXEC));
     wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!epfd_ || !wake_fd_)
@@ -106,11 +105,17 @@ void Relay::add(int id, common::UniqueFd listener, const DialRequest& target) {
         std::make_shared<std::unique_ptr<Port>>(std::make_unique<Port>(id, target.udp, limits_));
     (*p)->listener = std::move(listener);
     (*p)->target = target;
+    // The datagram buffers (1 MiB) only for a loop that serves UDP; made here, where a failure
+    // can throw, and handed to the loop with the port.
+    auto batch = std::make_shared<std::unique_ptr<UdpBatch>>(
+        target.udp ? std::make_unique<UdpBatch>() : nullptr);
     bool ok = call_on_loop(
-        [this, p] {
+        [this, p, batch] {
             Port& port = **p;
             if (!watch(port.listener.get(), listener_events(port), &port.tag))
                 return false;
+            if (*batch && !udp_)
+                udp_ = std::move(*batch);
             ports_[port.id] = std::move(*p);
             return true;
         },

@@ -119,7 +119,8 @@ private:
     size_t conns_ = 0, flows_ = 0, transparent_rules_ = 0;
     uint64_t next_sweep_ = 0;
     std::unique_ptr<Tag> wake_tag_;
-    std::unique_ptr<UdpBatch> udp_; ///< recvmmsg/sendmmsg arrays and buffers, allocated once
+    /// recvmmsg/sendmmsg arrays and buffers, allocated once, with the first UDP port
+    std::unique_ptr<UdpBatch> udp_;
     Flow* udp_flow_for(Port& p, const sockaddr_storage& from) noexcept;
     std::thread thread_;
 };
