@@ -234,7 +234,8 @@ TEST_CASE("builtin: UDP ports are relayed by one loop of their own at udp_relay_
     NsChild ns;
     if (!ns.error.empty())
         SKIP_CASE(ns.error);
-    REQUIRE(getpriority(PRIO_PROCESS, 0) < udp_relay_nice); // the tests run un-niced
+    if (getpriority(PRIO_PROCESS, 0) >= udp_relay_nice) // say, the suite run under nice(1)
+        SKIP_CASE("the test runs at nice >= udp_relay_nice: no lower priority to see");
     BuiltinPortDriver d(ns.pid, "", false);
     int tcp = d.add(PortSpec{"tcp", "127.0.0.1", free_port(SOCK_STREAM), 80, ""}).id;
     CHECK(threads_at_nice(udp_relay_nice) == 0); // TCP loops keep the process's priority
