@@ -53,17 +53,32 @@ struct XattrArgs {
 };
 std::atomic<bool> have_getxattrat{SYS_getxattrat >= 0};
 
+// Whether the four *xattrat calls may be tried (never where SYS_getxattrat is -1).
+bool xattrat_on() noexcept {
+    return have_getxattrat.load(std::memory_order_relaxed);
+}
+
+// The answer of one *xattrat call that returned `n`: its count, or its errno. ENOSYS turns the
+// four calls off for good (they came together), and the callers take the /proc path.
+Result<size_t> xattrat_answer(long n) noexcept {
+    if (n >= 0)
+        return static_cast<size_t>(n);
+    if (errno == ENOSYS)
+        have_getxattrat.store(false, std::memory_order_relaxed);
+    return common::last_errno();
+}
+
 Result<size_t> getxattr_at(int dirfd, const char* entry, const char* name, void* buf,
                            size_t size) noexcept {
-    if (!have_getxattrat.load(std::memory_order_relaxed))
+    if (!xattrat_on())
         return Errno{ENOSYS};
     XattrArgs args{reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size), 0};
     long n = syscall(SYS_getxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name, &args, sizeof args);
-    if (n >= 0)
-        return static_cast<size_t>(n);
-    if (errno == ENOSYS || errno == E2BIG) // E2BIG: an args layout this kernel does not know
+    if (n < 0 && errno == E2BIG) { // an args layout this kernel does not know
         have_getxattrat.store(false, std::memory_order_relaxed);
-    return errno == E2BIG ? Result<size_t>(Errno{ENOSYS}) : Result<size_t>(common::last_errno());
+        return Errno{ENOSYS};
+    }
+    return xattrat_answer(n);
 }
 
 #ifndef SYS_listxattrat
@@ -76,14 +91,9 @@ Result<size_t> getxattr_at(int dirfd, const char* entry, const char* name, void*
 
 // listxattrat(2), the same way (Linux 6.13 added both together).
 Result<size_t> listxattr_at(int dirfd, const char* entry, char* buf, size_t size) noexcept {
-    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_listxattrat < 0)
+    if (!xattrat_on())
         return Errno{ENOSYS};
-    long n = syscall(SYS_listxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, buf, size);
-    if (n >= 0)
-        return static_cast<size_t>(n);
-    if (errno == ENOSYS)
-        have_getxattrat.store(false, std::memory_order_relaxed);
-    return common::last_errno();
+    return xattrat_answer(syscall(SYS_listxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, buf, size));
 }
 
 // fchmodat2(2) (Linux 6.6): the mode of a directory entry without following a symlink.
@@ -99,34 +109,34 @@ std::atomic<bool> have_fchmodat2{true};
 #define SYS_removexattrat 466
 #endif
 
-// setxattrat(2) and removexattrat(2), the same way (Linux 6.13 added all four together).
+// setxattrat(2) and removexattrat(2), the same way (Linux 6.13 added all four together). Here
+// E2BIG is the value's own answer (larger than the filesystem takes), never a layout one: our
+// args are the kernel's first layout exactly, so a container's oversized value cannot turn the
+// calls off for the whole mount.
 Result<size_t> setxattr_at(int dirfd, const char* entry, const char* name, std::string_view value,
                            int flags) noexcept {
-    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_getxattrat < 0)
+    if (!xattrat_on())
         return Errno{ENOSYS};
     XattrArgs args{reinterpret_cast<uintptr_t>(value.data()), static_cast<uint32_t>(value.size()),
                    static_cast<uint32_t>(flags)};
-    if (syscall(SYS_setxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name, &args, sizeof args) == 0)
-        return size_t{0};
-    if (errno == ENOSYS || errno == E2BIG)
-        have_getxattrat.store(false, std::memory_order_relaxed);
-    return errno == E2BIG ? Result<size_t>(Errno{ENOSYS}) : Result<size_t>(common::last_errno());
+    return xattrat_answer(
+        syscall(SYS_setxattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name, &args, sizeof args));
 }
 
 Result<size_t> removexattr_at(int dirfd, const char* entry, const char* name) noexcept {
-    if (!have_getxattrat.load(std::memory_order_relaxed) || SYS_getxattrat < 0)
+    if (!xattrat_on())
         return Errno{ENOSYS};
-    if (syscall(SYS_removexattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name) == 0)
-        return size_t{0};
-    if (errno == ENOSYS)
-        have_getxattrat.store(false, std::memory_order_relaxed);
-    return common::last_errno();
+    return xattrat_answer(syscall(SYS_removexattrat, dirfd, entry, AT_SYMLINK_NOFOLLOW, name));
 }
 
 } // namespace
 
 void use_xattrat_syscalls(bool on) noexcept {
     have_getxattrat.store(on && SYS_getxattrat >= 0, std::memory_order_relaxed);
+}
+
+bool xattrat_syscalls_in_use() noexcept {
+    return xattrat_on();
 }
 
 Result<common::UniqueFd> open_beneath(int dirfd, std::string_view rel, int flags) noexcept {

@@ -23,6 +23,7 @@ using common::Result;
 /// Whether xattr calls may use getxattrat/listxattrat (Linux 6.13; on by default, off by itself
 /// after the first ENOSYS). Tests turn it off to run the older kernels' /proc/self/fd path.
 void use_xattrat_syscalls(bool on) noexcept;
+bool xattrat_syscalls_in_use() noexcept;
 
 /// Which stat-override xattr a layer carries on its root (docs/compat/fuse-overlayfs.md §2.5), if
 /// any.

@@ -71,6 +71,11 @@ TEST_CASE("A held layer answers stat and getxattr as an unheld one", "[fuse-over
     CHECK(l.getxattr("d/f", "user.n").error().value == ENODATA);
     CHECK(l.removexattr("d/f", "user.n").error().value == ENODATA);
     CHECK(l.setxattr("d/s", "user.n", "1").error().value == EPERM); // the symlink, not "f"
+    // A value over the kernel's 64 KiB limit: E2BIG, and the *xattrat calls stay in use (a
+    // container must not switch the whole mount to the slower path).
+    bool in_use = xattrat_syscalls_in_use();
+    CHECK(l.setxattr("d/f", "user.big", std::string(70000, 'x')).error().value == E2BIG);
+    CHECK(xattrat_syscalls_in_use() == in_use);
     CHECK(l.getxattr("d/f", "user.n").error().value == ENODATA);
     CHECK(l.stat("d/none").error().value == ENOENT);
     CHECK(l.stat("e/g")); // another directory: the held one is replaced
