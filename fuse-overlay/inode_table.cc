@@ -66,16 +66,52 @@ void InodeTable::attach(Node* parent, Node* node, std::string name) {
     parent->children.emplace(node->name, node->id);
 }
 
+void InodeTable::remember_linked(ino_t upper_ino, fuse_ino_t id) {
+    if (auto old = linked_.find(upper_ino); old != linked_.end())
+        linked_by_.erase(old->second);
+    linked_[upper_ino] = id;
+    try {
+        linked_by_[id] = upper_ino;
+    } catch (...) {
+        linked_.erase(upper_ino);
+        throw;
+    }
+}
+
+void InodeTable::erase(fuse_ino_t id) noexcept {
+    auto node = nodes_.find(id);
+    if (node == nodes_.end())
+        return;
+    // Its other names leave their directories' maps, which are no longer complete listings.
+    for (const Node::Alias& a : node->second.links)
+        if (auto dir = nodes_.find(a.dir); dir != nodes_.end()) {
+            auto& kids = dir->second.children;
+            if (auto it = kids.find(a.name); it != kids.end() && it->second == id)
+                kids.erase(it);
+            dir->second.loaded = false;
+        }
+    if (!linked_by_.empty())
+        if (auto it = linked_by_.find(id); it != linked_by_.end()) {
+            linked_.erase(it->second);
+            linked_by_.erase(it);
+        }
+    subdirs_.erase(id);
+    nodes_.erase(node);
+}
+
 void InodeTable::maybe_free(Node* node) noexcept {
     while (node != nullptr && node != root_ && node->nlookup == 0) {
         // Children the kernel does not reference (cached by readdir) go with their parent.
+        // An entry naming a node that lives elsewhere (another name of a hard-linked file)
+        // only leaves the map.
         for (auto it = node->children.begin(); it != node->children.end();) {
             Node* child = get(it->second);
-            if (child == nullptr || (child->nlookup == 0 && child->children.empty())) {
+            if (child != nullptr && (child->parent != node || child->name != it->first)) {
+                it = node->children.erase(it);
+            } else if (child == nullptr || (child->nlookup == 0 && child->children.empty())) {
                 if (child != nullptr && on_free_ != nullptr)
                     on_free_(on_free_ctx_, *child);
-                subdirs_.erase(it->second);
-                nodes_.erase(it->second);
+                erase(it->second);
                 it = node->children.erase(it);
             } else {
                 ++it;
@@ -95,8 +131,7 @@ void InodeTable::maybe_free(Node* node) noexcept {
         }
         if (on_free_ != nullptr)
             on_free_(on_free_ctx_, *node);
-        subdirs_.erase(node->id);
-        nodes_.erase(node->id);
+        erase(node->id);
         node = parent;
     }
     live_nodes = nodes_.size();

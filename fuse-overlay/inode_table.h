@@ -50,6 +50,15 @@ public:
                 subdirs_.erase(it);
         }
     }
+    /// Hard links: the node the kernel knows an upper inode by (its upper st_ino), so that every
+    /// name of a hard-linked upper file is one node, as the kernel expects (one page cache, one
+    /// set of attributes). Kept only for upper non-directories with more than one link; an entry
+    /// leaves with its node. Callers check that the node still names that inode.
+    std::optional<fuse_ino_t> linked(ino_t upper_ino) const noexcept {
+        auto it = linked_.find(upper_ino);
+        return it == linked_.end() ? std::nullopt : std::optional<fuse_ino_t>(it->second);
+    }
+    void remember_linked(ino_t upper_ino, fuse_ino_t id);
     /// Called with each node just before it is freed (must not throw or touch the table).
     void set_on_free(void (*fn)(void* ctx, const Node& node) noexcept, void* ctx) noexcept {
         on_free_ = fn;
@@ -61,11 +70,15 @@ public:
 
 private:
     void maybe_free(Node* node) noexcept;
+    // Drops node `id` and what is kept beside it.
+    void erase(fuse_ino_t id) noexcept;
 
     // Nodes live in the map's own entries (one allocation each; references stay valid across
     // rehashes, as unordered_map guarantees).
     std::unordered_map<fuse_ino_t, Node> nodes_;
     std::unordered_map<fuse_ino_t, nlink_t> subdirs_;
+    std::unordered_map<ino_t, fuse_ino_t> linked_;    // upper st_ino -> node
+    std::unordered_map<fuse_ino_t, ino_t> linked_by_; // and back, to forget it with the node
     fuse_ino_t next_id_ = FUSE_ROOT_ID + 1;
     Node* root_ = nullptr;
     void (*on_free_)(void*, const Node&) noexcept = nullptr;

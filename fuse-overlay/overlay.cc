@@ -148,6 +148,7 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
         if (Node* n = ov.table.get(it->second))
             return n;
         dir.children.erase(it);
+        dir.loaded = false; // the name may be there still: resolve it again
     }
     if (dir.loaded)
         return static_cast<Node*>(nullptr);
@@ -156,6 +157,16 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
         return r.error();
     if (!*r)
         return static_cast<Node*>(nullptr);
+    // Another name of an upper file the kernel already knows by a node: that node, so the
+    // kernel sees one inode (one page cache: a write through one name is read through the
+    // other), as kernel overlayfs and 1.10 show hard links.
+    bool hard_linked = (*r)->layer == 0 && !S_ISDIR((*r)->type) && (*r)->st.st_nlink > 1;
+    if (hard_linked)
+        if (Node* same = linked_node(ov, (*r)->st)) {
+            add_alias(*same, dir, name);
+            dir.children.emplace(name, same->id);
+            return same;
+        }
     auto node = std::make_unique<Node>();
     node->name = name;
     node->path = join_path(dir.path, name);
@@ -164,10 +175,45 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
     node->ino = (*r)->ino;
     node->dir_layers = std::move((*r)->dir_layers);
     Node* made = ov.table.insert(&dir, std::move(node));
+    if (hard_linked)
+        ov.table.remember_linked((*r)->st.st_ino, made->id);
     // Kept for this request's readdirplus reply; bounded (a reply holds a few hundred entries).
     if (ov.held_depth > 0 && ov.fresh_stats.size() < max_fresh_stats)
         ov.fresh_stats.emplace_back(made->id, (*r)->st);
     return made;
+}
+
+Node* linked_node(Overlay& ov, const struct stat& upper) {
+    std::optional<fuse_ino_t> id = ov.table.linked(upper.st_ino);
+    Node* n = id ? ov.table.get(*id) : nullptr;
+    if (n == nullptr || n->layer != 0 || n->is_dir())
+        return nullptr;
+    // Still that inode at the node's path (a name removed or replaced since moved it away).
+    Result<struct stat> st = ov.layers[0].stat(n->path);
+    if (!st || st->st_ino != upper.st_ino || st->st_dev != upper.st_dev)
+        return nullptr;
+    return n;
+}
+
+void add_alias(Node& node, const Node& dir, std::string_view name) {
+    for (const Node::Alias& a : node.links)
+        if (a.dir == dir.id && a.name == name)
+            return;
+    node.links.push_back(Node::Alias{dir.id, std::string(name)});
+}
+
+bool is_alias_entry(const Node& node, const Node& dir, std::string_view name) noexcept {
+    return node.parent != &dir || node.name != name;
+}
+
+void drop_alias(Node& node, Node& dir, std::string_view name) noexcept {
+    if (auto it = dir.children.find(name); it != dir.children.end() && it->second == node.id)
+        dir.children.erase(it);
+    for (auto it = node.links.begin(); it != node.links.end(); ++it)
+        if (it->dir == dir.id && it->name == name) {
+            node.links.erase(it);
+            break;
+        }
 }
 
 Result<void> load_dir(Overlay& ov, Node& dir) {

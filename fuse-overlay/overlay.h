@@ -103,6 +103,17 @@ Result<std::optional<Resolved>> resolve(const Overlay& ov, const Node& dir, std:
 /// ".wh.*" name. Does not touch nlookup.
 Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t start_pos = 0);
 
+/// The node that already serves upper inode `upper` (a stat of it) under another name, still
+/// naming it; nullptr when none (hard links, InodeTable::linked).
+Node* linked_node(Overlay& ov, const struct stat& upper);
+/// Records `name` in directory `dir` as another name of `node` (a hard link): kept in
+/// `node.links`, so the node can be served from it when its own name goes (name_removed).
+void add_alias(Node& node, const Node& dir, std::string_view name);
+/// Whether `dir`'s entry `name` names `node` as another of its names (not its own).
+bool is_alias_entry(const Node& node, const Node& dir, std::string_view name) noexcept;
+/// The name `name` in `dir` no longer names `node` (removed or moved): its entry and alias go.
+void drop_alias(Node& node, Node& dir, std::string_view name) noexcept;
+
 /// Makes `dir->children` the complete merged listing (§2.1, sorted by name).
 Result<void> load_dir(Overlay& ov, Node& dir);
 

@@ -194,12 +194,14 @@ Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newpare
         return r.error();
     if (Result<void> r = up.link((*src)->path, path); !r)
         return r.error();
-    // The new name shares the source's node, as the kernel expects of a hard link. A fresh
-    // lookup of it (after the kernel drops the entry) gets a node of its own; listing the
-    // directory again finds it. The alias is kept as (directory node, name), so a rename of the
-    // directory carries it along (its path is computed when needed, issue 12).
+    // The new name shares the source's node, as the kernel expects of a hard link, and so do
+    // later lookups and listings of it (find_child, InodeTable::linked). The alias is kept as
+    // (directory node, name), so a rename of the directory carries it along (its path is computed
+    // when needed, issue 12).
     add_alias(**src, **dir, newname);
-    (*dir)->loaded = false;
+    (*dir)->children.emplace(newname, (*src)->id);  // no entry there: get_child found none
+    if (Result<struct stat> st = up.stat(path); st) // later lookups of either name find it
+        ov.table.remember_linked(st->st_ino, (*src)->id);
     return entry_of(ov, **src);
 }
 

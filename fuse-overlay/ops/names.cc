@@ -194,15 +194,8 @@ void set_subtree_path(Overlay& ov, Node& node, std::string path) {
     node.path = std::move(path);
     update_followers(ov, node);
     for (const auto& [name, id] : node.children)
-        if (Node* c = ov.table.get(id))
+        if (Node* c = ov.table.get(id); c != nullptr && !is_alias_entry(*c, node, name))
             set_subtree_path(ov, *c, join_path(node.path, name));
-}
-
-void add_alias(Node& node, const Node& dir, std::string_view name) {
-    for (const Node::Alias& a : node.links)
-        if (a.dir == dir.id && a.name == name)
-            return;
-    node.links.push_back(Node::Alias{dir.id, std::string(name)});
 }
 
 ino_t upper_ino(const Overlay& ov, const Node& node) {
@@ -272,6 +265,8 @@ void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& ke
         ov.table.detach(&node); // not freed (referenced)
         auto held = dir->children.find(a.name);
         Node* other = held == dir->children.end() ? nullptr : ov.table.get(held->second);
+        if (other == &node) // the entry of that name already names this node: it becomes its own
+            other = nullptr;
         if (other == nullptr) {
             // Back in the tree under its other name: renames of `dir` now carry it along.
             if (held != dir->children.end())

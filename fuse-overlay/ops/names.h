@@ -64,9 +64,6 @@ void drop_kept(Overlay& ov, const Node& node);
 /// keep_unlinked); else its path becomes one no layer holds, so late setattr/getattr calls
 /// cannot touch the old name. May free the node.
 void name_removed(Overlay& ov, Node& node, ino_t disk_ino, const std::string& kept = {});
-/// Records `name` in directory `dir` as another name of `node` (a hard link made through the
-/// mount).
-void add_alias(Node& node, const Node& dir, std::string_view name);
 /// Sets `node`'s path and, recursively, its known descendants' paths.
 void set_subtree_path(Overlay& ov, Node& node, std::string path);
 

@@ -46,7 +46,10 @@ Result<void> remove_name(Overlay& ov, const Victim& v, std::string_view name) {
         if (node.is_dir()) // whiteouts and an opaque marker may remain in an "empty" directory
             if (Result<void> r = clear_whiteouts(ov.layers[0], node.path); !r)
                 return r;
-        if (Result<void> r = remove_upper(ov, node.path, node.is_dir(), *below); !r)
+        // The name's own path: another name of a hard-linked file shares the node (its path
+        // is the node's own name's).
+        if (Result<void> r = remove_upper(ov, join_path(v.dir->path, name), node.is_dir(), *below);
+            !r)
             return r;
     }
     return {};
@@ -60,6 +63,13 @@ Result<void> do_unlink(Overlay& ov, fuse_ino_t parent, std::string_view name) {
         return v.error();
     if (v->node->is_dir())
         return Errno{EISDIR};
+    if (is_alias_entry(*v->node, *v->dir, name)) {
+        // Another name of a hard-linked file: that name goes, the node keeps its own.
+        if (Result<void> r = remove_name(ov, *v, name); !r)
+            return r;
+        drop_alias(*v->node, *v->dir, name);
+        return {};
+    }
     ino_t disk_ino = upper_ino(ov, *v->node);
     std::string kept = keep_unlinked(ov, *v->node); // it may be open
     if (Result<void> r = remove_name(ov, *v, name); !r) {

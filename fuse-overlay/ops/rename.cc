@@ -82,12 +82,23 @@ Result<void> rename_in(const Layer& up, const std::string& a, const std::string&
     return up.rename(a, b, flags);
 }
 
-// Moves node `n` under `dir` as `name` in the node tree.
-void move_node(Overlay& ov, Node& n, Node& dir, const std::string& name) {
-    if (n.parent != nullptr)
+// The name `from` (an entry naming `n`) is now `dir`/`name` in the node tree: `n` moves there,
+// or, when `from` was another name of a hard-linked file, only that name does.
+void place(Overlay& ov, Node& n, const Side& from, Node& dir, const std::string& name) {
+    bool alias = is_alias_entry(n, *from.dir, from.name);
+    if (alias)
+        drop_alias(n, *from.dir, from.name);
+    else if (n.parent != nullptr)
         if (auto it = n.parent->children.find(n.name);
             it != n.parent->children.end() && it->second == n.id)
             n.parent->children.erase(it);
+    if (auto it = dir.children.find(name); it != dir.children.end()) // replaced, or stale
+        dir.children.erase(it);
+    if (alias) {
+        add_alias(n, dir, name);
+        dir.children.emplace(name, n.id);
+        return;
+    }
     ov.table.attach(&dir, &n, name);
     set_subtree_path(ov, n, join_path(dir.path, name));
 }
@@ -107,10 +118,8 @@ Result<void> exchange(Overlay& ov, Side& from, Side& to) {
             return r;
     Node& a = *from.node;
     Node& b = *to.node;
-    a.parent->children.erase(a.name);
-    b.parent->children.erase(b.name);
-    move_node(ov, a, *to.dir, to.name);
-    move_node(ov, b, *from.dir, from.name);
+    place(ov, a, from, *to.dir, to.name);
+    place(ov, b, to, *from.dir, from.name);
     return {};
 }
 
@@ -189,17 +198,21 @@ Result<void> do_rename(Overlay& ov, fuse_ino_t parent, std::string_view name, fu
         return r;
     if (exch)
         return exchange(ov, *from, *to);
+    // A replaced name that is another name of a hard-linked file takes nothing from its node.
     Node* replaced = to->node;
-    ino_t replaced_ino = replaced != nullptr ? upper_ino(ov, *replaced) : 0;
-    std::string kept = replaced != nullptr ? keep_unlinked(ov, *replaced) : std::string();
+    bool whole = replaced != nullptr && !is_alias_entry(*replaced, *to->dir, to->name);
+    ino_t replaced_ino = whole ? upper_ino(ov, *replaced) : 0;
+    std::string kept = whole ? keep_unlinked(ov, *replaced) : std::string();
     if (Result<void> r = rename_over(ov, *from, *to, *below); !r) {
         if (!kept.empty())
             drop_kept(ov, *replaced);
         return r;
     }
-    if (replaced != nullptr)
+    if (whole)
         name_removed(ov, *replaced, replaced_ino, kept);
-    move_node(ov, *from->node, *to->dir, to->name);
+    else if (replaced != nullptr)
+        drop_alias(*replaced, *to->dir, to->name);
+    place(ov, *from->node, *from, *to->dir, to->name);
     return {};
 }
 

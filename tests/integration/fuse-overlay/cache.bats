@@ -71,6 +71,27 @@ new
 lo"
 }
 
+@test "a hard link's names are one file: writes, appends and nlink show at once through each" {
+    # b is a second name of a on disk (an earlier mount made it); l one made through this mount
+    # and looked up again once its entry expired (timeout=1). A name that got an inode of its
+    # own would keep its own page cache: writes through one name would not show through the other.
+    echo one >"$T/U/a"; mkdir "$T/U/u"; ln "$T/U/a" "$T/U/u/b"
+    in_mount 'cat u/b; ls -l u >/dev/null; echo two >a; cat u/b; echo three >>u/b; cat a
+        ln a l; sleep 1.2; cat l >/dev/null; echo four >>a; tail -n 1 l; stat -c %h a u/b l
+        rm a; stat -c %h u/b l; echo five >>l; tail -n 1 u/b'
+    assert_equal "$output" "one
+two
+two
+three
+four
+3
+3
+3
+2
+2
+five"
+}
+
 @test "writes show at once through another open, a new open, and the size" {
     in_mount 'cat f; exec 5<f; echo more >>f; cat f; stat -c %s f; cat <&5; exec 5<&-
         printf X | dd of=f conv=notrunc status=none; head -c 5 f; echo'

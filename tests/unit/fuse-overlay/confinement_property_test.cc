@@ -362,9 +362,17 @@ private:
                 break;
         }
         fuse_ino_t dir = ino(p);
+        // A file with another name (a hard link) outside p stays reachable through that one, as
+        // the kernel shows hard links (one node for every name): ops on it rightly succeed.
+        auto linked_outside = [&](const std::string& q, const MEnt& e) {
+            for (const auto& [o, f] : tree_)
+                if (o != q && f.t == T::file && f.inode == e.inode && !inside(o, p))
+                    return true;
+            return false;
+        };
         std::vector<fuse_ino_t> files;
         for (const auto& [q, e] : tree_)
-            if (e.t == T::file && inside(q, p))
+            if (e.t == T::file && inside(q, p) && !linked_outside(q, e))
                 files.push_back(ino(q));
         REQUIRE(dir != 0);
         std::string up = t_.path(0, at), saved = root_ + "/saved";

@@ -61,3 +61,49 @@ TEST_CASE("A forget larger than the count just frees", "[fuse-overlay][inode_tab
     do_forget(*ov, a, 1); // a stale forget is ignored
     CHECK(ov->table.size() == 1);
 }
+
+TEST_CASE("Freeing a directory whose entries name a hard link twice frees the node once",
+          "[fuse-overlay][inode_table][link]") {
+    // d holds "z" (the node's own name) and "b" (another name of it), "b" first in the map:
+    // the walk over d's entries meets the other name before the node's own.
+    InodeTable t;
+    auto d = std::make_unique<Node>();
+    d->name = "d";
+    d->type = S_IFDIR;
+    d->nlookup = 1;
+    Node* nd = t.insert(t.root(), std::move(d));
+    auto z = std::make_unique<Node>();
+    z->name = "z";
+    Node* nz = t.insert(nd, std::move(z));
+    fuse_ino_t zid = nz->id;
+    nz->links.push_back(Node::Alias{nd->id, "b"});
+    nd->children.emplace("b", zid);
+    t.remember_linked(77, zid);
+    nd->loaded = true;
+    t.forget(nd->id, 1);
+    CHECK(t.get(zid) == nullptr);
+    CHECK(t.size() == 1);
+    CHECK_FALSE(t.linked(77));
+}
+
+TEST_CASE("A released node's other names leave their directories, which list again",
+          "[fuse-overlay][inode_table][link]") {
+    InodeTable t;
+    auto e = std::make_unique<Node>();
+    e->name = "e";
+    e->type = S_IFDIR;
+    e->nlookup = 1;
+    Node* ne = t.insert(t.root(), std::move(e));
+    ne->loaded = true;
+    auto z = std::make_unique<Node>();
+    z->name = "z";
+    z->nlookup = 1;
+    Node* nz = t.insert(t.root(), std::move(z));
+    fuse_ino_t zid = nz->id;
+    nz->links.push_back(Node::Alias{ne->id, "b"});
+    ne->children.emplace("b", zid);
+    t.forget(zid, 1);
+    CHECK(t.get(zid) == nullptr);
+    CHECK(ne->children.empty());
+    CHECK_FALSE(ne->loaded);
+}
