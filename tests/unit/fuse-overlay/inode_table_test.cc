@@ -62,25 +62,37 @@ TEST_CASE("A forget larger than the count just frees", "[fuse-overlay][inode_tab
     CHECK(ov->table.size() == 1);
 }
 
+namespace {
+
+// A node `name` under `parent`, loaded (a directory) or a file, with `nlookup` references.
+Node* add(InodeTable& t, Node* parent, const char* name, mode_t type, uint64_t nlookup) {
+    auto n = std::make_unique<Node>();
+    n->name = name;
+    n->type = static_cast<uint16_t>(type);
+    n->nlookup = nlookup;
+    n->loaded = S_ISDIR(type);
+    return t.insert(parent, std::move(n));
+}
+
+// Makes `dir`/`name` another name of `node` (what find_child does for a hard link).
+void alias(Node& node, Node& dir, const char* name) {
+    node.links.push_back(Node::Alias{dir.id, name});
+    dir.children.emplace(name, node.id);
+}
+
+} // namespace
+
 TEST_CASE("Freeing a directory whose entries name a hard link twice frees the node once",
           "[fuse-overlay][inode_table][link]") {
     // d holds "z" (the node's own name) and "b" (another name of it), "b" first in the map:
     // the walk over d's entries meets the other name before the node's own.
     InodeTable t;
-    auto d = std::make_unique<Node>();
-    d->name = "d";
-    d->type = S_IFDIR;
-    d->nlookup = 1;
-    Node* nd = t.insert(t.root(), std::move(d));
-    auto z = std::make_unique<Node>();
-    z->name = "z";
-    Node* nz = t.insert(nd, std::move(z));
-    fuse_ino_t zid = nz->id;
-    nz->links.push_back(Node::Alias{nd->id, "b"});
-    nd->children.emplace("b", zid);
+    Node* d = add(t, t.root(), "d", S_IFDIR, 1);
+    Node* z = add(t, d, "z", S_IFREG, 0);
+    fuse_ino_t zid = z->id;
+    alias(*z, *d, "b");
     t.remember_linked(77, zid);
-    nd->loaded = true;
-    t.forget(nd->id, 1);
+    t.forget(d->id, 1);
     CHECK(t.get(zid) == nullptr);
     CHECK(t.size() == 1);
     CHECK_FALSE(t.linked(77));
@@ -89,21 +101,12 @@ TEST_CASE("Freeing a directory whose entries name a hard link twice frees the no
 TEST_CASE("A released node's other names leave their directories, which list again",
           "[fuse-overlay][inode_table][link]") {
     InodeTable t;
-    auto e = std::make_unique<Node>();
-    e->name = "e";
-    e->type = S_IFDIR;
-    e->nlookup = 1;
-    Node* ne = t.insert(t.root(), std::move(e));
-    ne->loaded = true;
-    auto z = std::make_unique<Node>();
-    z->name = "z";
-    z->nlookup = 1;
-    Node* nz = t.insert(t.root(), std::move(z));
-    fuse_ino_t zid = nz->id;
-    nz->links.push_back(Node::Alias{ne->id, "b"});
-    ne->children.emplace("b", zid);
+    Node* e = add(t, t.root(), "e", S_IFDIR, 1);
+    Node* z = add(t, t.root(), "z", S_IFREG, 1);
+    fuse_ino_t zid = z->id;
+    alias(*z, *e, "b");
     t.forget(zid, 1);
     CHECK(t.get(zid) == nullptr);
-    CHECK(ne->children.empty());
-    CHECK_FALSE(ne->loaded);
+    CHECK(e->children.empty());
+    CHECK_FALSE(e->loaded);
 }
