@@ -162,8 +162,8 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
     // other), as kernel overlayfs and 1.10 show hard links.
     bool hard_linked = (*r)->layer == 0 && !S_ISDIR((*r)->type) && (*r)->st.st_nlink > 1;
     if (hard_linked)
-        if (Node* same = linked_node(ov, (*r)->st)) {
-            add_alias(*same, dir, name);
+        if (Node* same = linked_node(ov, (*r)->st);
+            same != nullptr && add_alias(*same, dir, name)) {
             dir.children.emplace(name, same->id);
             return same;
         }
@@ -195,11 +195,14 @@ Node* linked_node(Overlay& ov, const struct stat& upper) {
     return n;
 }
 
-void add_alias(Node& node, const Node& dir, std::string_view name) {
+bool add_alias(Node& node, const Node& dir, std::string_view name) {
     for (const Node::Alias& a : node.links)
         if (a.dir == dir.id && a.name == name)
-            return;
+            return true;
+    if (node.links.size() >= max_aliases)
+        return false;
     node.links.push_back(Node::Alias{dir.id, std::string(name)});
+    return true;
 }
 
 bool is_alias_entry(const Node& node, const Node& dir, std::string_view name) noexcept {

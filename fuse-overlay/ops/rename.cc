@@ -95,8 +95,10 @@ void place(Overlay& ov, Node& n, const Side& from, Node& dir, const std::string&
     if (auto it = dir.children.find(name); it != dir.children.end()) // replaced, or stale
         dir.children.erase(it);
     if (alias) {
-        add_alias(n, dir, name);
-        dir.children.emplace(name, n.id);
+        if (add_alias(n, dir, name)) // it just gave one up: there is room
+            dir.children.emplace(name, n.id);
+        else
+            dir.loaded = false;
         return;
     }
     ov.table.attach(&dir, &n, name);

@@ -158,3 +158,29 @@ TEST_CASE("When the node of a hard link is released, both names stay listed and 
     CHECK(lookup_path(ov, "a") == b);
     CHECK(read_all(ov, b) == "data");
 }
+
+TEST_CASE("A node keeps at most max_aliases other names; further names get nodes of their own",
+          "[fuse-overlay][link]") {
+    // A container can give one file tens of thousands of names: each alias costs a search of
+    // the node's list, so the list is bounded and every name still lists, looks up and reads.
+    TempTree t(1, {{0, "a", Kind::file, "data"}, {0, "d/x", Kind::file}});
+    size_t n = max_aliases + 2;
+    for (size_t i = 0; i < n; ++i)
+        REQUIRE(::link(t.path(0, "a").c_str(), t.path(0, "d/l" + std::to_string(i)).c_str()) == 0);
+    auto ov = t.overlay(1, {}, true);
+    fuse_ino_t a = lookup_path(*ov, "a");
+    fuse_ino_t d = lookup_path(*ov, "d");
+    CHECK(list(*ov, d).size() == n + 1);
+    size_t same = 0;
+    for (size_t i = 0; i < n; ++i) {
+        fuse_ino_t l = lookup_path(*ov, "d/l" + std::to_string(i));
+        REQUIRE(l != 0);
+        same += l == a ? 1 : 0;
+        CHECK(read_all(*ov, l) == "data");
+    }
+    CHECK(same == max_aliases);
+    CHECK(ov->table.get(a)->links.size() == max_aliases);
+    REQUIRE(do_unlink(*ov, FUSE_ROOT_ID, "a")); // served from one of its other names
+    CHECK(read_all(*ov, a) == "data");
+    CHECK(list(*ov, d).size() == n + 1);
+}
