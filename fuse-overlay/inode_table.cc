@@ -106,7 +106,7 @@ void InodeTable::maybe_free(Node* node) noexcept {
         // only leaves the map.
         for (auto it = node->children.begin(); it != node->children.end();) {
             Node* child = get(it->second);
-            if (child != nullptr && (child->parent != node || child->name != it->first)) {
+            if (child != nullptr && is_alias_entry(*child, *node, it->first)) {
                 it = node->children.erase(it);
             } else if (child == nullptr || (child->nlookup == 0 && child->children.empty())) {
                 if (child != nullptr && on_free_ != nullptr)

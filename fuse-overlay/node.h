@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -117,5 +118,10 @@ struct Node {
 
     bool is_dir() const noexcept { return S_ISDIR(type); }
 };
+
+/// Whether `dir`'s entry `name` names `node` as another of its names (a hard link), not its own.
+inline bool is_alias_entry(const Node& node, const Node& dir, std::string_view name) noexcept {
+    return node.parent != &dir || node.name != name;
+}
 
 } // namespace ovl

@@ -17,6 +17,7 @@
 #include "fuse-overlay/whiteout.h"
 #include "fuse-overlay/xattr.h"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <sys/xattr.h>
@@ -162,11 +163,8 @@ Result<Node*> find_child(Overlay& ov, Node& dir, std::string_view name, size_t s
     // other), as kernel overlayfs and 1.10 show hard links.
     bool hard_linked = (*r)->layer == 0 && !S_ISDIR((*r)->type) && (*r)->st.st_nlink > 1;
     if (hard_linked)
-        if (Node* same = linked_node(ov, (*r)->st);
-            same != nullptr && add_alias(*same, dir, name)) {
-            dir.children.emplace(name, same->id);
+        if (Node* same = linked_node(ov, (*r)->st); same != nullptr && add_alias(*same, dir, name))
             return same;
-        }
     auto node = std::make_unique<Node>();
     node->name = name;
     node->path = join_path(dir.path, name);
@@ -195,18 +193,15 @@ Node* linked_node(Overlay& ov, const struct stat& upper) {
     return n;
 }
 
-bool add_alias(Node& node, const Node& dir, std::string_view name) {
-    for (const Node::Alias& a : node.links)
-        if (a.dir == dir.id && a.name == name)
-            return true;
-    if (node.links.size() >= max_aliases)
-        return false;
-    node.links.push_back(Node::Alias{dir.id, std::string(name)});
+bool add_alias(Node& node, Node& dir, std::string_view name) {
+    auto same = [&](const Node::Alias& a) { return a.dir == dir.id && a.name == name; };
+    if (std::none_of(node.links.begin(), node.links.end(), same)) {
+        if (node.links.size() >= max_aliases)
+            return false;
+        node.links.push_back(Node::Alias{dir.id, std::string(name)});
+    }
+    dir.children.emplace(name, node.id);
     return true;
-}
-
-bool is_alias_entry(const Node& node, const Node& dir, std::string_view name) noexcept {
-    return node.parent != &dir || node.name != name;
 }
 
 void drop_alias(Node& node, Node& dir, std::string_view name) noexcept {

@@ -109,12 +109,11 @@ Node* linked_node(Overlay& ov, const struct stat& upper);
 /// How many other names one node keeps (a container can give a file 65000 names, and each
 /// alias costs a search of the list and the name's bytes); further names get nodes of their own.
 constexpr size_t max_aliases = 256;
-/// Records `name` in directory `dir` as another name of `node` (a hard link): kept in
-/// `node.links`, so the node can be served from it when its own name goes (name_removed).
-/// False, recording nothing, when the node has max_aliases already.
-bool add_alias(Node& node, const Node& dir, std::string_view name);
-/// Whether `dir`'s entry `name` names `node` as another of its names (not its own).
-bool is_alias_entry(const Node& node, const Node& dir, std::string_view name) noexcept;
+/// Makes `name` in directory `dir` another name of `node` (a hard link): an entry of `dir`
+/// naming the node, and the alias in `node.links`, so the node can be served from it when its
+/// own name goes (name_removed). False, making neither, when the node has max_aliases already.
+/// drop_alias undoes both.
+bool add_alias(Node& node, Node& dir, std::string_view name);
 /// The name `name` in `dir` no longer names `node` (removed or moved): its entry and alias go.
 void drop_alias(Node& node, Node& dir, std::string_view name) noexcept;
 

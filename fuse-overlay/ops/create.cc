@@ -198,10 +198,8 @@ Result<fuse_entry_param> do_link(Overlay& ov, fuse_ino_t ino, fuse_ino_t newpare
     // later lookups and listings of it (find_child, InodeTable::linked). The alias is kept as
     // (directory node, name), so a rename of the directory carries it along (its path is computed
     // when needed, issue 12).
-    if (add_alias(**src, **dir, newname))
-        (*dir)->children.emplace(newname, (*src)->id); // no entry there: get_child found none
-    else
-        (*dir)->loaded = false; // past max_aliases: a lookup of it makes its own node
+    if (!add_alias(**src, **dir, newname)) // past max_aliases: a lookup of it makes its own node
+        (*dir)->loaded = false;
     if (Result<struct stat> st = up.stat(path); st) // later lookups of either name find it
         ov.table.remember_linked(st->st_ino, (*src)->id);
     return entry_of(ov, **src);

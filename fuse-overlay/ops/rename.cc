@@ -95,9 +95,7 @@ void place(Overlay& ov, Node& n, const Side& from, Node& dir, const std::string&
     if (auto it = dir.children.find(name); it != dir.children.end()) // replaced, or stale
         dir.children.erase(it);
     if (alias) {
-        if (add_alias(n, dir, name)) // it just gave one up: there is room
-            dir.children.emplace(name, n.id);
-        else
+        if (!add_alias(n, dir, name)) // past max_aliases: a lookup of it makes its own node
             dir.loaded = false;
         return;
     }
